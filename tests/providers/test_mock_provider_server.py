@@ -1,0 +1,132 @@
+"""The mock provider server itself, driven by the official SDKs and by plain HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from streamgraph.testing import (
+    Fixture,
+    HttpError,
+    MockProviderServer,
+    Reply,
+    Text,
+    Thinking,
+    ToolCall,
+)
+
+USER = [{"role": "user", "content": "hi"}]
+
+
+def _post(server: MockProviderServer, path: str, body: dict[str, Any], **headers: str) -> Any:
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("POST", path, json.dumps(body), {"content-type": "application/json", **headers})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_anthropic_sdk_streams_a_generated_reply(server: MockProviderServer) -> None:
+    server.enqueue(Reply(Thinking("hmm"), Text("Hello there!"), ToolCall("f", {"a": 1})))
+    with (
+        anthropic.Anthropic(api_key="test-key", base_url=server.base_url_anthropic) as client,
+        client.messages.create(model="m", max_tokens=8, messages=USER, stream=True) as stream,
+    ):
+        kinds = [event.type for event in stream]
+    assert kinds[0] == "message_start"
+    assert kinds[-2:] == ["message_delta", "message_stop"]
+    assert server.last_request.headers["authorization"] == "Bearer test-key"
+    assert server.last_request.completed.is_set()
+
+
+def test_anthropic_accepts_x_api_key_and_rejects_a_wrong_key(server: MockProviderServer) -> None:
+    body = {"model": "m", "max_tokens": 8, "messages": USER}
+    version = {"anthropic-version": "2023-06-01"}
+    status, _ = _post(server, "/v1/messages", body, **version, **{"x-api-key": "test-key"})
+    assert status == 200
+    status, raw = _post(server, "/v1/messages", body, **version, **{"x-api-key": "nope"})
+    assert status == 401
+    assert json.loads(raw)["error"]["type"] == "authentication_error"
+
+
+def test_anthropic_rejects_sampling_options_under_the_new_api_version(
+    server: MockProviderServer,
+) -> None:
+    body = {"model": "m", "max_tokens": 8, "messages": USER, "top_k": 3}
+    auth = {"x-api-key": "test-key"}
+    status, raw = _post(server, "/v1/messages", body, **auth, **{"anthropic-version": "2026-10-21"})
+    assert status == 400
+    assert "top_k" in json.loads(raw)["error"]["message"]
+    status, _ = _post(server, "/v1/messages", body, **auth, **{"anthropic-version": "2023-06-01"})
+    assert status == 200
+
+
+def test_openai_wrong_key_gets_openai_error_shape(server: MockProviderServer) -> None:
+    with (
+        openai.OpenAI(api_key="wrong", base_url=server.base_url_openai, max_retries=0) as client,
+        pytest.raises(openai.AuthenticationError) as info,
+    ):
+        client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+    assert info.value.code == "invalid_api_key"
+
+
+def test_openai_usage_chunk_only_when_asked(server: MockProviderServer) -> None:
+    with openai.OpenAI(api_key="test-key", base_url=server.base_url_openai) as client:
+        for include in (True, False):
+            with client.chat.completions.create(
+                model="m",
+                messages=USER,  # type: ignore[arg-type]
+                stream=True,
+                stream_options={"include_usage": include},
+            ) as stream:
+                usage = [chunk.usage for chunk in stream if chunk.usage]
+            assert bool(usage) is include
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["anthropic_text.sse", "anthropic_tool_use.sse", "llamacpp_anthropic_messages.sse"],
+)
+def test_fixture_replay_by_model_name(server: MockProviderServer, name: str) -> None:
+    with (
+        anthropic.Anthropic(api_key="test-key", base_url=server.base_url_anthropic) as client,
+        client.messages.create(
+            model=f"fixture:{name}", max_tokens=8, messages=USER, stream=True
+        ) as stream,
+    ):
+        kinds = [event.type for event in stream]
+    assert kinds[-1] == "message_stop"
+    assert isinstance(server.last_request.script, Fixture)
+
+
+def test_http_errors_carry_retry_after(server: MockProviderServer) -> None:
+    server.enqueue(HttpError("rate_limit", retry_after=7), HttpError("overloaded"))
+    with anthropic.Anthropic(
+        api_key="test-key", base_url=server.base_url_anthropic, max_retries=0
+    ) as client:
+        with pytest.raises(anthropic.RateLimitError) as info:
+            client.messages.create(model="m", max_tokens=8, messages=USER)
+        assert info.value.response.headers["retry-after"] == "7"
+        with pytest.raises(anthropic.OverloadedError):
+            client.messages.create(model="m", max_tokens=8, messages=USER)
+
+
+def test_server_sees_a_client_hang_up_during_a_held_stream(server: MockProviderServer) -> None:
+    server.enqueue(Reply(Text.tokens(10), hold_after=2))
+    with openai.OpenAI(api_key="test-key", base_url=server.base_url_openai) as client:
+        stream = client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
+        with stream:
+            pieces = [next(stream).choices[0].delta.content for _ in range(3)]
+        assert pieces == ["", "tok0 ", "tok1 "]
+    assert server.wait_for_disconnect(timeout=5)
+    record = server.last_request
+    assert record.disconnected.is_set()
+    assert not record.completed.is_set()
