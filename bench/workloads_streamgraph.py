@@ -1,0 +1,54 @@
+"""Benchmark worker for streamgraph (run with the project's Python).
+
+Usage: ``.venv/bin/python bench/workloads_streamgraph.py WORKLOAD --size N``
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from measure import run_worker
+from scenarios import Framework, workloads
+
+from streamgraph.graph import END, START, MessagesState, StateGraph
+from streamgraph.messages import AIMessageChunk, HumanMessage
+from streamgraph.models import BaseChatModel, FakeChatModel
+
+
+class PacedChatModel(BaseChatModel):
+    """Yields fixed tokens ``interval`` seconds apart, stamping each just before handing it over."""
+
+    def __init__(self, tokens: list[str], interval: float, stamps: list[int]) -> None:
+        super().__init__()
+        self.tokens = tokens
+        self.interval = interval
+        self.stamps = stamps
+
+    def _stream(self, request: Any) -> Iterator[AIMessageChunk]:
+        for i, token in enumerate(self.tokens):
+            if i:
+                time.sleep(self.interval)
+            self.stamps.append(time.perf_counter_ns())
+            yield AIMessageChunk(content=token)
+
+    async def _astream(self, request: Any) -> AsyncIterator[AIMessageChunk]:
+        for i, token in enumerate(self.tokens):
+            if i:
+                await asyncio.sleep(self.interval)
+            self.stamps.append(time.perf_counter_ns())
+            yield AIMessageChunk(content=token)
+
+
+STREAMGRAPH = Framework(
+    StateGraph=StateGraph,
+    START=START,
+    END=END,
+    MessagesState=MessagesState,
+    human=HumanMessage,
+    scripted=lambda text: FakeChatModel(responses=[text], delay=0.0),
+    paced=PacedChatModel,
+)
+
+if __name__ == "__main__":
+    run_worker(workloads(STREAMGRAPH))
