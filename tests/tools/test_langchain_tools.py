@@ -1,0 +1,50 @@
+"""LangChain tools are accepted where langchain-core is installed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from streamgraph.messages import ToolMessage
+from streamgraph.tools import BaseTool, convert_to_tool, convert_to_tool_spec
+from streamgraph.tools.langchain import is_langchain_tool
+
+lc_tools = pytest.importorskip("langchain_core.tools")
+
+
+@lc_tools.tool
+def lc_add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def test_importing_streamgraph_tools_does_not_import_langchain() -> None:
+    code = "import sys, streamgraph.tools; print('langchain_core' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_langchain_tool_is_recognised_by_duck_typing() -> None:
+    assert is_langchain_tool(lc_add)
+    assert not is_langchain_tool(object())
+
+
+def test_convert_to_tool_spec_reads_the_model_facing_schema() -> None:
+    spec = convert_to_tool_spec(lc_add)
+    assert spec["name"] == "lc_add"
+    assert spec["description"] == "Add two integers."
+    assert spec["parameters"]["type"] == "object"
+    assert set(spec["parameters"]["properties"]) == {"a", "b"}
+    assert spec["parameters"]["required"] == ["a", "b"]
+
+
+async def test_adapter_returns_our_tool_message() -> None:
+    adapted = convert_to_tool(lc_add)
+    assert isinstance(adapted, BaseTool)
+    call = {"name": "lc_add", "args": {"a": 2, "b": 3}, "id": "call_1", "type": "tool_call"}
+    message = await adapted.ainvoke(call)
+    assert isinstance(message, ToolMessage)
+    assert (message.content, message.tool_call_id, message.name) == ("5", "call_1", "lc_add")
+    assert adapted.invoke({"a": 1, "b": 1}) == 2
