@@ -1,0 +1,53 @@
+"""streamgraph: stateful LLM applications as graphs, with real-time token streaming.
+
+::
+
+    from streamgraph import END, START, MessagesState, StateGraph
+    from streamgraph.models import FakeChatModel
+
+    model = FakeChatModel(responses=["Hello from the graph"])
+
+    def assistant(state: MessagesState) -> dict:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState).add_node(assistant).add_edge(START, "assistant").compile()
+    for chunk, meta in graph.stream({"messages": [("user", "hi")]}, stream_mode="messages"):
+        print(chunk.content, end="", flush=True)
+"""
+
+from streamgraph.config import RunnableConfig, get_config, get_stream_writer
+from streamgraph.errors import GraphRecursionError, InvalidUpdateError, StreamGraphError
+from streamgraph.graph import (
+    END,
+    START,
+    CompiledStateGraph,
+    MessagesState,
+    StateGraph,
+    add_messages,
+)
+from streamgraph.runtime import Runtime, get_runtime
+from streamgraph.types import Command, RetryPolicy, Send, StreamMode, StreamPart
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "END",
+    "START",
+    "Command",
+    "CompiledStateGraph",
+    "GraphRecursionError",
+    "InvalidUpdateError",
+    "MessagesState",
+    "RetryPolicy",
+    "Runtime",
+    "RunnableConfig",
+    "Send",
+    "StateGraph",
+    "StreamGraphError",
+    "StreamMode",
+    "StreamPart",
+    "__version__",
+    "get_config",
+    "get_runtime",
+    "get_stream_writer",
+]

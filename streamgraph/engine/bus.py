@@ -1,0 +1,76 @@
+"""The stream bus: a FIFO from the run's producers to the one consumer.
+
+Producers (nodes, models, writers; in the loop's thread or in worker threads) call
+``put`` with an already shaped item. The async bus wakes a waiting consumer only when it
+is actually waiting, so a burst of tokens costs one wake-up, not one per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from queue import SimpleQueue
+from typing import Any
+
+__all__ = ["AsyncBus", "End", "SyncBus"]
+
+
+class End:
+    """The last item of a run: its error, if it failed."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
+
+class AsyncBus:
+    """Consumed by a coroutine on ``loop``; ``put`` is safe from any thread."""
+
+    __slots__ = ("_loop", "_thread", "_waiter", "items")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.items: deque[Any] = deque()
+        self._loop = loop
+        self._thread = threading.get_ident()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, item: Any) -> None:
+        self.items.append(item)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if threading.get_ident() == self._thread:
+                _wake(waiter)
+            else:
+                try:
+                    self._loop.call_soon_threadsafe(_wake, waiter)
+                except RuntimeError:
+                    pass  # the consumer's loop is gone: nobody is left to read this
+
+    async def wait(self) -> None:
+        """Return once at least one item is queued."""
+        while not self.items:
+            waiter = self._loop.create_future()
+            self._waiter = waiter
+            if self.items:  # a producer thread put an item before it could see the waiter
+                self._waiter = None
+                return
+            await waiter
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class SyncBus:
+    """Consumed by a thread blocking in ``get``."""
+
+    __slots__ = ("get", "put")
+
+    def __init__(self) -> None:
+        queue: SimpleQueue[Any] = SimpleQueue()
+        self.put = queue.put
+        self.get = queue.get

@@ -1,0 +1,174 @@
+"""The run context: what the runtime knows about the current run and task.
+
+One context variable, ``_TASK``, holds the :class:`TaskContext` of the node being run.
+Asyncio tasks and ``asyncio.to_thread`` copy context variables, so everything a node
+calls in its own thread or task (a model, a tool, a nested graph, a stream writer) finds
+the run without being handed any config. Threads that user code starts itself do not
+copy context variables and are not followed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamgraph.config import RunnableConfig
+    from streamgraph.runtime import Runtime
+
+__all__ = [
+    "FrozenMetadata",
+    "RunState",
+    "TaskContext",
+    "current_task",
+    "metadata_scope",
+]
+
+Emit = Callable[[Any], None]
+
+
+class FrozenMetadata(dict[str, Any]):
+    """A read-only ``dict``: ``json.dumps`` and ``isinstance(m, dict)`` work, writes raise."""
+
+    __slots__ = ()
+
+    def _readonly(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("stream metadata is read-only; copy it with dict(metadata) to change it")
+
+    __setitem__ = _readonly
+    __delitem__ = _readonly
+    __ior__ = _readonly
+    clear = _readonly
+    pop = _readonly
+    popitem = _readonly
+    setdefault = _readonly
+    update = _readonly
+
+    def __reduce__(self) -> Any:
+        return (FrozenMetadata, (dict(self),))
+
+
+@dataclass(eq=False)
+class RunState:
+    """Everything one root run shares with its tasks and nested graphs.
+
+    ``emit`` puts an already shaped item on the consumer's stream; it is safe to call
+    from any thread. ``shape`` turns ``(namespace, mode, payload)`` into what the
+    consumer asked for (the payload alone, ``(mode, payload)``, a v2 dict, ...).
+    """
+
+    run_id: str
+    modes: frozenset[str]
+    subgraphs: bool
+    emit: Emit
+    shape: Callable[[tuple[str, ...], str, Any], Any]
+    seen_ids: set[str] = field(default_factory=set)
+    cancelled: bool = False
+    live_tasks: set[TaskContext] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.messages_on = "messages" in self.modes
+        self.custom_on = "custom" in self.modes
+
+    def send(self, ns: tuple[str, ...], mode: str, payload: Any) -> None:
+        """Deliver one event of ``mode`` if the consumer asked for it."""
+        if mode in self.modes and (not ns or self.subgraphs or mode == "messages"):
+            self.emit(self.shape(ns, mode, payload))
+
+    def cancel(self) -> None:
+        """Mark the run and every live task cancelled (sync nodes notice at their next chunk)."""
+        self.cancelled = True
+        with self.lock:
+            for task in self.live_tasks:
+                task.cancelled = True
+
+
+@dataclass(eq=False)
+class TaskContext:
+    """The node being run: who it is, where it sits, and how it reaches the stream."""
+
+    run: RunState
+    node: str
+    task_id: str
+    step: int
+    triggers: tuple[str, ...]
+    path: tuple[Any, ...]
+    ns: tuple[str, ...]
+    checkpoint_ns: str
+    config: RunnableConfig
+    tags: tuple[str, ...]
+    user_metadata: dict[str, Any]
+    base_metadata: dict[str, Any]
+    runtime: Runtime[Any] | None = None
+    cancelled: bool = False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def write_custom(self, value: Any) -> None:
+        """The stream writer of this task."""
+        if self.cancelled:
+            from streamgraph.errors import RunCancelled
+
+            raise RunCancelled(f"the run was stopped while node {self.node!r} was writing")
+        self.run.send(self.ns, "custom", value)
+
+    @property
+    def writer(self) -> Callable[[Any], None]:
+        """The stream writer: a cheap no-op when ``custom`` was not requested."""
+        if self.run.custom_on and (not self.ns or self.run.subgraphs):
+            return self.write_custom
+        return _noop_writer
+
+    @property
+    def child_ns(self) -> tuple[str, ...]:
+        """Namespace of a graph run by this task."""
+        return (*self.ns, f"{self.node}:{self.task_id}")
+
+
+def _noop_writer(value: Any) -> None:
+    task = _TASK.get()
+    if task is not None and task.cancelled:
+        from streamgraph.errors import RunCancelled
+
+        raise RunCancelled(f"the run was stopped while node {task.node!r} was writing")
+
+
+_TASK: contextvars.ContextVar[TaskContext | None] = contextvars.ContextVar(
+    "streamgraph_task", default=None
+)
+_SCOPED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "streamgraph_scoped_metadata", default=None
+)
+
+
+def current_task() -> TaskContext | None:
+    """The task being run in this thread or asyncio task, if any."""
+    return _TASK.get()
+
+
+def scoped_metadata() -> dict[str, Any] | None:
+    """Metadata added by enclosing :func:`metadata_scope` blocks."""
+    return _SCOPED.get()
+
+
+@contextlib.contextmanager
+def metadata_scope(**items: Any) -> Iterator[None]:
+    """Add keys to the metadata of every LLM call made inside the block.
+
+    ToolNode uses it to stamp ``tool_call_id`` on the tokens of models called by a tool::
+
+        with metadata_scope(tool_call_id=call["id"]):
+            result = tool.invoke(call["args"])
+    """
+    outer = _SCOPED.get()
+    token = _SCOPED.set({**outer, **items} if outer else dict(items))
+    try:
+        yield
+    finally:
+        _SCOPED.reset(token)

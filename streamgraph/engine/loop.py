@@ -1,0 +1,198 @@
+"""The superstep loop: the one implementation every public method drives.
+
+A step runs its tasks concurrently (async nodes as asyncio tasks, sync nodes in worker
+threads), each task streams its events as they happen, and the writes of all tasks are
+applied together at the barrier, in task order, so the result does not depend on which
+task finished first. Routes (edges, joins, branches, Commands, Sends) decide the next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from streamgraph.config import RunnableConfig
+from streamgraph.engine.channels import MISSING
+from streamgraph.engine.context import RunState
+from streamgraph.engine.plan import END, START, GraphPlan, Join
+from streamgraph.engine.tasks import Task, TaskRunner
+from streamgraph.errors import GraphRecursionError, InvalidUpdateError, UnknownNodeError
+from streamgraph.graph.nodes import Branch
+from streamgraph.types import Send
+
+__all__ = ["GraphRun"]
+
+
+class GraphRun:
+    """One execution of one graph (the root, or a subgraph inside a task)."""
+
+    def __init__(
+        self,
+        plan: GraphPlan,
+        run: RunState,
+        config: RunnableConfig,
+        *,
+        ns: tuple[str, ...] = (),
+        parent_checkpoint_ns: str = "",
+        inline_sync: bool = False,
+        context: Any = None,
+    ) -> None:
+        self.plan = plan
+        self.run = run
+        self.config = config
+        self.ns = ns
+        self.channels = plan.new_channels()
+        self.values: dict[str, Any] = {k: ch.initial() for k, ch in self.channels.items()}
+        self.join_seen: dict[Join, set[str]] = {}
+        self.recursion_limit = int(config.get("recursion_limit", 25))
+        self.runner = TaskRunner(self, parent_checkpoint_ns, inline_sync, context)
+
+    # -- the loop ----------------------------------------------------------------------
+    async def execute(self, graph_input: Any) -> Any:
+        """Run to completion and return the output state."""
+        self._apply_input(graph_input)
+        routes = await self._routes_from(START, self.values, [])
+        step = 0
+        while True:
+            tasks = self._next_tasks(routes, step + 1)
+            if not tasks:
+                break
+            step += 1
+            if step > self.recursion_limit:
+                raise GraphRecursionError(
+                    f"recursion limit of {self.recursion_limit} reached without hitting a stop "
+                    "condition; raise it with config={'recursion_limit': N} or make sure the "
+                    "graph reaches END"
+                )
+            await self.runner.run_step(tasks)
+            routes = []
+            for task in tasks:
+                routes.extend(task.routes)
+            self._apply([t.writes for t in tasks])
+            self._emit_values()
+        return self.output()
+
+    def output(self) -> Any:
+        """The output state, shaped by the output schema."""
+        values = {k: self.values[k] for k in self.plan.output_keys if k in self.values}
+        return self.plan.output_schema.build(values)
+
+    # -- input and barrier -------------------------------------------------------------
+    def _apply_input(self, graph_input: Any) -> None:
+        from streamgraph.engine.messages import coerce_message_writes
+
+        schema = self.plan.input_schema
+        writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
+        writes = coerce_message_writes(writes, self.plan.message_keys)
+        if self.run.messages_on:
+            for key in self.plan.message_keys & writes.keys():
+                self.run.seen_ids.update(m.id for m in writes[key] if m.id)
+        self._apply([writes])
+        self._emit_values()
+
+    def _apply(self, all_writes: Sequence[dict[str, Any]]) -> None:
+        pending: dict[str, list[Any]] = {}
+        for writes in all_writes:
+            for key, value in writes.items():
+                pending.setdefault(key, []).append(value)
+        for key, values in pending.items():
+            self.values[key] = self.channels[key].fold(self.values[key], values)
+
+    def _emit_values(self) -> None:
+        if "values" in self.run.modes and (not self.ns or self.run.subgraphs):
+            self.run.send(self.ns, "values", self.output())
+
+    # -- routing -----------------------------------------------------------------------
+    def local_state(self, writes: dict[str, Any]) -> dict[str, Any]:
+        """The state as one task sees it: the step's starting values plus its own writes."""
+        values = dict(self.values)
+        for key, value in writes.items():
+            values[key] = self.channels[key].fold(values[key], [value])
+        return values
+
+    async def _routes_from(
+        self, source: str, values: dict[str, Any], goto: Sequence[str | Send]
+    ) -> list[Any]:
+        """Where to go after ``source``: its edges, join arrivals, branches and Command goto."""
+        plan = self.plan
+        routes: list[Any] = [t for t in plan.edges.get(source, ()) if t != END]
+        routes.extend((join, source) for join in plan.joins_by_source.get(source, ()))
+        branches = plan.branches.get(source)
+        if branches:
+            state = plan.state_schema.build(values)
+            for branch in branches:
+                routes.extend(await self._follow(branch, state))
+        for target in goto:
+            routes.extend(self._check_target(target, f"Command(goto=...) from {source!r}"))
+        return routes
+
+    async def _follow(self, branch: Branch, state: Any) -> list[str | Send]:
+        kwargs = {"config": self.config} if "config" in branch.inject else {}
+        if branch.is_async:
+            result = await branch.path(state, **kwargs)
+        else:
+            result = branch.path(state, **kwargs)
+        items = result if isinstance(result, (list, tuple)) else [result]
+        out: list[str | Send] = []
+        for item in items:
+            if branch.path_map is not None and not isinstance(item, Send):
+                if item not in branch.path_map:
+                    raise InvalidUpdateError(
+                        f"the conditional edge from {branch.source!r} returned {item!r}, which is "
+                        f"not in its path map {sorted(map(str, branch.path_map))}"
+                    )
+                item = branch.path_map[item]
+            out.extend(self._check_target(item, f"the conditional edge from {branch.source!r}"))
+        return out
+
+    def _check_target(self, target: Any, where: str) -> list[str | Send]:
+        name = target.node if isinstance(target, Send) else target
+        if name == END or name is None:
+            return []
+        if not isinstance(name, str) or name not in self.plan.nodes:
+            raise UnknownNodeError(
+                f"{where} leads to {name!r}, which is not a node; known nodes: "
+                f"{sorted(self.plan.nodes)}"
+            )
+        return [target]
+
+    def _next_tasks(self, routes: list[Any], step: int) -> list[Task]:
+        pulled: set[str] = set()
+        sends: list[Send] = []
+        for route in routes:
+            if isinstance(route, str):
+                pulled.add(route)
+            elif isinstance(route, Send):
+                sends.append(route)
+            else:
+                join, source = route
+                seen = self.join_seen.setdefault(join, set())
+                seen.add(source)
+                if seen >= join.sources:
+                    seen.clear()
+                    pulled.add(join.target)
+        order = self.plan.order
+        tasks = [
+            self.runner.pull_task(name, step) for name in sorted(pulled, key=order.__getitem__)
+        ]
+        tasks.extend(self.runner.push_task(s, i, step) for i, s in enumerate(sends))
+        return tasks
+
+    async def routes_after(self, task: Task) -> None:
+        """Fill in ``task.routes`` once its node has returned."""
+        values = self.local_state(task.writes) if self.plan.branches.get(task.name) else {}
+        task.routes = await self._routes_from(task.name, values, task.goto)
+
+
+def missing_to_none(value: Any) -> Any:
+    """``None`` for a key never written."""
+    return None if value is MISSING else value
+
+
+async def cancel_and_wait(pending: Sequence[asyncio.Future[Any]]) -> None:
+    """Cancel futures and wait until the async ones have finished unwinding."""
+    for fut in pending:
+        fut.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,59 @@
+"""Whole messages in ``messages`` mode: the ones a node returns, each delivered once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from streamgraph.engine.context import FrozenMetadata, TaskContext
+
+__all__ = ["coerce_message_writes", "emit_returned_messages", "message_metadata"]
+
+
+def message_metadata(ctx: TaskContext, extra: dict[str, Any] | None = None) -> FrozenMetadata:
+    """Metadata for a message made by ``ctx``'s node: user keys first, ours win."""
+    meta = {**ctx.user_metadata, **(extra or {}), **ctx.base_metadata, "tags": ctx.tags}
+    return FrozenMetadata(meta)
+
+
+def coerce_message_writes(writes: dict[str, Any], message_keys: Iterable[str]) -> dict[str, Any]:
+    """Turn the values written to message keys into messages with ids, once.
+
+    The reducer later receives these same objects, so the id a message is streamed
+    under is the id it keeps in the state.
+    """
+    keys = [k for k in message_keys if k in writes]
+    if not keys:
+        return writes
+    from streamgraph.messages import coerce_message_update
+
+    out = dict(writes)
+    for key in keys:
+        out[key] = coerce_message_update(writes[key])
+    return out
+
+
+def emit_returned_messages(
+    ctx: TaskContext, writes: dict[str, Any], message_keys: Iterable[str]
+) -> dict[str, Any]:
+    """Deliver each message a node returned whose id this stream has not seen yet."""
+    run = ctx.run
+    if not run.messages_on:
+        return writes
+    from streamgraph.messages import BaseMessage
+
+    writes = coerce_message_writes(writes, message_keys)
+    fresh: list[Any] = []
+    for value in writes.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, BaseMessage) and item.type != "remove":
+                if item.id is None or item.id not in run.seen_ids:
+                    if item.id is not None:
+                        run.seen_ids.add(item.id)
+                    fresh.append(item)
+    if fresh:
+        meta = message_metadata(ctx)
+        for message in fresh:
+            run.send(ctx.ns, "messages", (message, meta))
+    return writes

@@ -1,0 +1,324 @@
+"""Tasks: one node run within a step, its context, and how it is executed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.config import RunnableConfig
+from streamgraph.engine.context import _TASK, TaskContext
+from streamgraph.engine.messages import emit_returned_messages
+from streamgraph.engine.threads import in_worker_thread
+from streamgraph.graph.nodes import NodeSpec
+from streamgraph.types import Command, RetryPolicy, Send
+
+if TYPE_CHECKING:
+    from streamgraph.engine.loop import GraphRun
+
+__all__ = ["ParentCommand", "Task", "TaskRunner"]
+
+_CONFIGURABLE_COPIED = ("thread_id", "checkpoint_id", "assistant_id", "graph_id")
+_PULL = "__pregel_pull"
+_PUSH = "__pregel_push"
+
+
+class ParentCommand(Exception):  # noqa: N818 - control flow, never reaches users
+    """Carries a ``Command(graph=Command.PARENT)`` out of a subgraph to its parent's task."""
+
+    def __init__(self, command: Command[Any]) -> None:
+        super().__init__("Command(graph=Command.PARENT) outside a subgraph")
+        self.command = command
+
+
+class Task:
+    """One node run in one step."""
+
+    __slots__ = ("ctx", "goto", "input", "name", "routes", "spec", "writes")
+
+    def __init__(self, spec: NodeSpec, ctx: TaskContext, node_input: Any) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.ctx = ctx
+        self.input = node_input
+        self.writes: dict[str, Any] = {}
+        self.goto: list[str | Send] = []
+        self.routes: list[Any] = []
+
+
+def _dedupe(*groups: Any) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        for tag in group or ():
+            seen.setdefault(tag, None)
+    return tuple(seen)
+
+
+class TaskRunner:
+    """Builds the tasks of a :class:`GraphRun` and runs them, sync or async."""
+
+    def __init__(
+        self, graph: GraphRun, parent_checkpoint_ns: str, inline_sync: bool, context: Any
+    ) -> None:
+        self.graph = graph
+        self.run = graph.run
+        self.parent_checkpoint_ns = parent_checkpoint_ns
+        self.inline_sync = inline_sync
+        config = graph.config
+        self.run_tags = tuple(config.get("tags") or ())
+        self.run_metadata = dict(config.get("metadata") or {})
+        configurable = config.get("configurable") or {}
+        self.copied = {k: configurable[k] for k in _CONFIGURABLE_COPIED if k in configurable}
+        self.max_concurrency = config.get("max_concurrency")
+        self.context = context
+        self._runtime_cache: Any = None
+
+    # -- building tasks ----------------------------------------------------------------
+    def pull_task(self, name: str, step: int) -> Task:
+        spec = self.graph.plan.nodes[name]
+        node_input = spec.input_schema.build(self.graph.values)
+        return self._task(spec, node_input, step, (_PULL, name), self.graph.plan.triggers[name])
+
+    def push_task(self, send: Send, index: int, step: int) -> Task:
+        spec = self.graph.plan.nodes[send.node]
+        return self._task(spec, send.arg, step, (_PUSH, index, False), (_PUSH,))
+
+    def _task(
+        self,
+        spec: NodeSpec,
+        node_input: Any,
+        step: int,
+        path: tuple[Any, ...],
+        triggers: tuple[str, ...],
+    ) -> Task:
+        task_id = str(uuid.uuid4())
+        own = f"{spec.name}:{task_id}"
+        checkpoint_ns = f"{self.parent_checkpoint_ns}|{own}" if self.parent_checkpoint_ns else own
+        base = {
+            "langgraph_step": step,
+            "langgraph_node": spec.name,
+            "langgraph_triggers": triggers,
+            "langgraph_path": path,
+            "langgraph_checkpoint_ns": checkpoint_ns,
+            "checkpoint_ns": checkpoint_ns,
+            "run_id": self.run.run_id,
+            **self.copied,
+        }
+        user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
+        tags = _dedupe(self.run_tags, spec.tags) if spec.tags else self.run_tags
+        config: RunnableConfig = {**self.graph.config}  # type: ignore[typeddict-item]
+        config["tags"] = list(tags)
+        config["metadata"] = {**user, **base}
+        ctx = TaskContext(
+            run=self.run,
+            node=spec.name,
+            task_id=task_id,
+            step=step,
+            triggers=triggers,
+            path=path,
+            ns=self.graph.ns,
+            checkpoint_ns=checkpoint_ns,
+            config=config,
+            tags=tags,
+            user_metadata=user,
+            base_metadata=base,
+        )
+        if "runtime" in spec.inject:
+            from streamgraph.runtime import Runtime
+
+            ctx.runtime = Runtime(context=self.context, stream_writer=ctx.writer)
+        return Task(spec, ctx, node_input)
+
+    # -- running a step ----------------------------------------------------------------
+    async def run_step(self, tasks: list[Task]) -> None:
+        """Run the tasks of one step; the first failure cancels the others and is raised."""
+        self._announce(tasks)
+        if len(tasks) == 1:
+            task = tasks[0]
+            if task.spec.is_async:
+                await self._run_async(task)
+            elif self.inline_sync:
+                self._run_sync(task)
+            else:
+                await in_worker_thread(lambda: self._run_sync(task))
+            await self.graph.routes_after(task)
+            return
+        limit = self.max_concurrency
+        gate = asyncio.Semaphore(limit) if limit else None
+        futures = [asyncio.ensure_future(self._guarded(t, gate)) for t in tasks]
+        try:
+            for fut in asyncio.as_completed(futures):
+                await fut
+        except BaseException:
+            from streamgraph.engine.loop import cancel_and_wait
+
+            for t in tasks:
+                t.ctx.cancelled = True
+            await cancel_and_wait([f for f in futures if not f.done()])
+            raise
+
+    async def _guarded(self, task: Task, gate: asyncio.Semaphore | None) -> None:
+        if gate is not None:
+            async with gate:
+                await self._dispatch(task)
+        else:
+            await self._dispatch(task)
+        await self.graph.routes_after(task)
+
+    async def _dispatch(self, task: Task) -> None:
+        if task.spec.is_async:
+            await self._run_async(task)
+        else:
+            await in_worker_thread(lambda: self._run_sync(task))
+
+    def _run_sync(self, task: Task) -> None:
+        token = _TASK.set(task.ctx)
+        self._enter(task)
+        try:
+            attempt = 0
+            while True:
+                try:
+                    result = self._call(task)
+                    break
+                except Exception as exc:
+                    attempt += 1
+                    delay = self._retry_delay(task, attempt, exc)
+                    if delay is None:
+                        raise
+                    time.sleep(delay)
+            self._finish(task, result)
+        except BaseException as exc:
+            self._failed(task, exc)
+            raise
+        finally:
+            self._exit(task)
+            _TASK.reset(token)
+
+    async def _run_async(self, task: Task) -> None:
+        token = _TASK.set(task.ctx)
+        self._enter(task)
+        try:
+            attempt = 0
+            while True:
+                try:
+                    result = self._call(task)
+                    if asyncio.iscoroutine(result):
+                        result = await result
+                    break
+                except Exception as exc:
+                    attempt += 1
+                    delay = self._retry_delay(task, attempt, exc)
+                    if delay is None:
+                        raise
+                    await asyncio.sleep(delay)
+            self._finish(task, result)
+        except BaseException as exc:
+            self._failed(task, exc)
+            raise
+        finally:
+            self._exit(task)
+            _TASK.reset(token)
+
+    def _call(self, task: Task) -> Any:
+        spec = task.spec
+        if spec.subgraph is not None:
+            return spec.subgraph.run_as_node(task.input, task.ctx)
+        if not spec.inject:
+            return spec.fn(task.input)
+        ctx = task.ctx
+        kwargs: dict[str, Any] = {}
+        if "config" in spec.inject:
+            kwargs["config"] = ctx.config
+        if "writer" in spec.inject:
+            kwargs["writer"] = ctx.writer
+        if "runtime" in spec.inject:
+            kwargs["runtime"] = ctx.runtime
+        return spec.fn(task.input, **kwargs)
+
+    def _retry_delay(self, task: Task, attempt: int, exc: Exception) -> float | None:
+        policies = task.spec.retry_policy
+        if policies is None or isinstance(exc, ParentCommand):
+            return None
+        for policy in [policies] if isinstance(policies, RetryPolicy) else policies:
+            if policy.should_retry(exc):
+                return policy.interval(attempt) if attempt < policy.max_attempts else None
+        return None
+
+    # -- events ------------------------------------------------------------------------
+    def _enter(self, task: Task) -> None:
+        with self.run.lock:
+            self.run.live_tasks.add(task.ctx)
+        if self.run.cancelled:
+            task.ctx.cancelled = True
+
+    def _exit(self, task: Task) -> None:
+        with self.run.lock:
+            self.run.live_tasks.discard(task.ctx)
+
+    def _wants(self, mode: str) -> bool:
+        return mode in self.run.modes and (not self.graph.ns or self.run.subgraphs)
+
+    def _announce(self, tasks: list[Task]) -> None:
+        if self._wants("tasks") or self._wants("debug"):
+            for t in tasks:
+                payload = {
+                    "id": t.ctx.task_id,
+                    "name": t.name,
+                    "input": t.input,
+                    "triggers": t.ctx.triggers,
+                }
+                self._task_event(t, "task", payload)
+
+    def _task_event(self, task: Task, kind: str, payload: dict[str, Any]) -> None:
+        ns = self.graph.ns
+        self.run.send(ns, "tasks", payload)
+        if "debug" in self.run.modes:
+            stamp = datetime.now(timezone.utc).isoformat()
+            event = {"step": task.ctx.step, "timestamp": stamp, "type": kind, "payload": payload}
+            self.run.send(ns, "debug", event)
+
+    def _finish(self, task: Task, result: Any) -> None:
+        if isinstance(result, Command):
+            if result.graph == Command.PARENT:
+                raise ParentCommand(result)
+            update, task.goto = result.update, result.goto_targets()
+        else:
+            update = result
+        graph = self.graph
+        who = f"node {task.name!r}"
+        if task.spec.subgraph is not None and isinstance(update, dict):
+            update = {k: v for k, v in update.items() if k in graph.channels}
+        writes = graph.plan.state_schema.read_update(update, who=who, known=graph.channels)
+        writes = emit_returned_messages(task.ctx, writes, graph.plan.message_keys)
+        task.writes = writes
+        if self._wants("updates"):
+            self.run.send(graph.ns, "updates", {task.name: writes if update is not None else None})
+        if self._wants("tasks") or self._wants("debug"):
+            payload = {
+                "id": task.ctx.task_id,
+                "name": task.name,
+                "error": None,
+                "result": writes,
+                "interrupts": [],
+            }
+            self._task_event(task, "task_result", payload)
+
+    def _failed(self, task: Task, exc: BaseException) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, ParentCommand):
+            if getattr(exc, "streamgraph_node", None) is None:
+                try:
+                    exc.streamgraph_node = task.name  # type: ignore[attr-defined]
+                except AttributeError:
+                    pass
+            if self._wants("tasks") or self._wants("debug"):
+                payload = {
+                    "id": task.ctx.task_id,
+                    "name": task.name,
+                    "error": repr(exc),
+                    "result": {},
+                    "interrupts": [],
+                }
+                self._task_event(task, "task_result", payload)
+

@@ -1,0 +1,186 @@
+"""Every exception streamgraph raises.
+
+All of them share one root, :class:`StreamGraphError`, and most also derive from the
+builtin a user would naturally catch, so ``except ValueError:`` keeps working::
+
+    StreamGraphError
+    ├── GraphSetupError (ValueError)            a graph that cannot be compiled or run as built
+    │   ├── UnknownNodeError                      an edge or Send names a node that does not exist
+    │   ├── UnreachableNodeError                  a node no edge can ever reach
+    │   └── MissingEntryError                     nothing leaves START
+    ├── InvalidUpdateError (ValueError)         a node wrote something the state cannot take
+    ├── InvalidStreamModeError (ValueError)     an unknown stream mode was asked for
+    ├── GraphRecursionError (RecursionError)    the run hit ``recursion_limit``
+    ├── MessageCoercionError (ValueError)       input that cannot be turned into a message
+    ├── ConfigurationError (ValueError)         a bad option: model, tool or config
+    ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    ├── ToolError (ValueError)                  a tool was given bad arguments or failed
+    └── ProviderError                           an LLM provider failed (translated in one place)
+        ├── AuthenticationError (PermissionError)
+        ├── RateLimitError                        ``retry_after`` in seconds when the provider said
+        ├── OverloadedError
+        ├── BadRequestError (ValueError)
+        ├── ProviderConnectionError (ConnectionError)
+        ├── ProviderTimeoutError (TimeoutError)
+        └── StreamInterruptedError                an error event or a cut after tokens were sent
+
+    RunCancelled (BaseException)                raised inside a sync node whose run was stopped
+
+A user's exception raised in a node is never wrapped: it reaches the caller as the same
+object, with the node's name recorded in ``exc.streamgraph_node``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "GraphRecursionError",
+    "GraphSetupError",
+    "InvalidStreamModeError",
+    "InvalidUpdateError",
+    "MessageCoercionError",
+    "MissingDependencyError",
+    "MissingEntryError",
+    "OverloadedError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "RunCancelled",
+    "StreamGraphError",
+    "StreamInterruptedError",
+    "ToolError",
+    "UnknownNodeError",
+    "UnreachableNodeError",
+]
+
+
+class StreamGraphError(Exception):
+    """Root of every error streamgraph raises itself."""
+
+
+class GraphSetupError(StreamGraphError, ValueError):
+    """The graph as built cannot be compiled or run; the message says how to fix it."""
+
+
+class UnknownNodeError(GraphSetupError):
+    """An edge, branch, ``Send`` or ``Command`` names a node that was never added."""
+
+
+class UnreachableNodeError(GraphSetupError):
+    """A node that no edge, branch or ``Command`` can ever reach."""
+
+
+class MissingEntryError(GraphSetupError):
+    """No edge leaves START, so the graph has nowhere to begin."""
+
+
+class InvalidUpdateError(StreamGraphError, ValueError):
+    """A node returned something the state cannot take (unknown key, not a mapping, ...)."""
+
+
+class InvalidStreamModeError(StreamGraphError, ValueError):
+    """A stream mode that does not exist was requested."""
+
+
+class GraphRecursionError(StreamGraphError, RecursionError):
+    """The run took more supersteps than ``recursion_limit`` allows."""
+
+
+class MessageCoercionError(StreamGraphError, ValueError):
+    """A value cannot be turned into a message."""
+
+
+class ConfigurationError(StreamGraphError, ValueError):
+    """An option given to a model, tool or run is not valid."""
+
+
+class MissingDependencyError(StreamGraphError, ImportError):
+    """An optional integration was used without its extra installed."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package!r} is not installed; install it with: pip install 'streamgraph[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
+class ToolError(StreamGraphError, ValueError):
+    """A tool was called with arguments that do not fit its schema, or could not run."""
+
+
+class ProviderError(StreamGraphError):
+    """An LLM provider call failed.
+
+    ``status`` is the HTTP status where there was one, ``provider`` names the provider and
+    ``body`` holds the decoded error body the provider sent, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        body: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status = status
+        self.body = body
+
+    def __str__(self) -> str:
+        where = f"{self.provider} (HTTP {self.status})" if self.status else self.provider
+        return f"{where}: {self.message}"
+
+
+class AuthenticationError(ProviderError, PermissionError):
+    """The provider refused the API key."""
+
+
+class RateLimitError(ProviderError):
+    """The provider rate-limited the call; ``retry_after`` is in seconds when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        body: object = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status=status, body=body)
+        self.retry_after = retry_after
+
+
+class OverloadedError(ProviderError):
+    """The provider is overloaded (Anthropic 529, OpenAI 503)."""
+
+
+class BadRequestError(ProviderError, ValueError):
+    """The provider rejected the request as malformed."""
+
+
+class ProviderConnectionError(ProviderError, ConnectionError):
+    """The provider could not be reached, or the connection broke before any token."""
+
+
+class ProviderTimeoutError(ProviderError, TimeoutError):
+    """The provider did not answer within the read timeout."""
+
+
+class StreamInterruptedError(ProviderError):
+    """The stream failed after it had started: an error event or a cut connection."""
+
+
+class RunCancelled(BaseException):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+    """Raised inside a sync node when its run was stopped by the consumer.
+
+    It derives from ``BaseException`` so that ``except Exception`` in user code does not
+    swallow it; the run has already ended and whatever the node returns is discarded.
+    """

@@ -1,0 +1,306 @@
+"""CompiledStateGraph: the public doors (stream, astream, invoke, ainvoke) into one loop.
+
+Each door sets up a :class:`RunState` and drives :meth:`GraphRun.execute`; the sync
+doors run it on a private event loop (so they also work inside a running loop), the
+async doors run it as a task of the caller's loop. Nothing else differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.config import RunnableConfig
+from streamgraph.engine.bus import AsyncBus, End, SyncBus
+from streamgraph.engine.context import RunState, TaskContext, current_task
+from streamgraph.engine.loop import GraphRun
+from streamgraph.engine.plan import GraphPlan
+from streamgraph.engine.tasks import ParentCommand
+from streamgraph.engine.threads import run_in_new_loop, start_loop_thread
+from streamgraph.errors import ConfigurationError, InvalidStreamModeError
+from streamgraph.types import STREAM_MODES, Command
+
+if TYPE_CHECKING:
+    from streamgraph.graph.state import StateGraph
+
+__all__ = ["CompiledStateGraph"]
+
+Shape = Callable[[tuple[str, ...], str, Any], Any]
+
+
+def _modes(stream_mode: Any) -> tuple[tuple[str, ...], bool]:
+    """The requested modes, and whether items carry their mode (several were asked for)."""
+    if isinstance(stream_mode, str):
+        modes, tagged = (stream_mode,), False
+    elif isinstance(stream_mode, (list, tuple)) and stream_mode:
+        modes, tagged = tuple(stream_mode), True
+    else:
+        raise InvalidStreamModeError(
+            f"stream_mode must be a mode name or a non-empty list of them, got {stream_mode!r}; "
+            f"valid modes: {', '.join(STREAM_MODES)}"
+        )
+    for mode in modes:
+        if mode not in STREAM_MODES:
+            raise InvalidStreamModeError(
+                f"unknown stream mode {mode!r}; valid modes: {', '.join(STREAM_MODES)}"
+            )
+    return tuple(dict.fromkeys(modes)), tagged
+
+
+def _shape(tagged: bool, subgraphs: bool, version: str) -> Shape:
+    if version == "v2":
+        return lambda ns, mode, data: {"type": mode, "ns": ns, "data": data}
+    if version != "v1":
+        raise ConfigurationError(f"version must be 'v1' or 'v2', got {version!r}")
+    if tagged:
+        if subgraphs:
+            return lambda ns, mode, data: (ns, mode, data)
+        return lambda ns, mode, data: (mode, data)
+    if subgraphs:
+        return lambda ns, mode, data: (ns, data)
+    return lambda ns, mode, data: data
+
+
+def _config(config: RunnableConfig | None) -> RunnableConfig:
+    cfg: RunnableConfig = dict(config or {})  # type: ignore[assignment]
+    limit = cfg.get("recursion_limit", 25)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ConfigurationError(f"recursion_limit must be a positive int, got {limit!r}")
+    concurrency = cfg.get("max_concurrency")
+    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+        raise ConfigurationError(f"max_concurrency must be a positive int, got {concurrency!r}")
+    return cfg
+
+
+def _noop(item: Any) -> None:
+    return None
+
+
+async def _drive(graph_run: GraphRun, graph_input: Any, put: Callable[[Any], None]) -> None:
+    try:
+        await graph_run.execute(graph_input)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        put(End(exc))
+    else:
+        put(End())
+
+
+class CompiledStateGraph:
+    """A graph ready to run. Build one with ``StateGraph(...).compile()``."""
+
+    stream_mode: str = "updates"
+
+    def __init__(self, builder: StateGraph[Any], *, name: str, debug: bool = False) -> None:
+        self.builder = builder
+        self.name = name
+        self.debug = debug
+        self.plan = GraphPlan(builder)
+
+    @property
+    def nodes(self) -> dict[str, Any]:
+        """The nodes by name (the callables as added)."""
+        return {name: spec.fn for name, spec in self.plan.nodes.items()}
+
+    def __repr__(self) -> str:
+        return f"<CompiledStateGraph {self.name!r} nodes={list(self.plan.nodes)}>"
+
+    # -- setup shared by every door ----------------------------------------------------
+    def _root_run(
+        self,
+        config: RunnableConfig | None,
+        stream_mode: Any,
+        subgraphs: bool,
+        version: str,
+        emit: Callable[[Any], None],
+        context: Any,
+        inline_sync: bool = False,
+    ) -> GraphRun:
+        modes, tagged = _modes(stream_mode if stream_mode is not None else self.stream_mode)
+        cfg = _config(config)
+        run_id = cfg.get("run_id")
+        run = RunState(
+            run_id=str(run_id) if run_id is not None else str(uuid.uuid4()),
+            modes=frozenset(modes),
+            subgraphs=subgraphs,
+            emit=emit,
+            shape=_shape(tagged, subgraphs, version),
+        )
+        return GraphRun(self.plan, run, cfg, inline_sync=inline_sync, context=context)
+
+    def _nested_run(
+        self, parent: TaskContext, config: RunnableConfig | None, context: Any
+    ) -> GraphRun:
+        cfg: RunnableConfig = {**parent.config, **(config or {})}  # type: ignore[typeddict-item]
+        cfg["tags"] = list(dict.fromkeys([*parent.tags, *((config or {}).get("tags") or [])]))
+        cfg["metadata"] = {**parent.user_metadata, **((config or {}).get("metadata") or {})}
+        if context is None and parent.runtime is not None:
+            context = parent.runtime.context
+        return GraphRun(
+            self.plan,
+            parent.run,
+            _config(cfg),
+            ns=parent.child_ns,
+            parent_checkpoint_ns=parent.checkpoint_ns,
+            context=context,
+        )
+
+    async def run_as_node(self, node_input: Any, parent: TaskContext) -> Any:
+        """Run this graph as a node of another graph, streaming into the parent's run."""
+        graph_run = self._nested_run(parent, None, None)
+        if isinstance(node_input, dict):
+            node_input = {k: v for k, v in node_input.items() if k in graph_run.channels}
+        try:
+            return await graph_run.execute(node_input)
+        except ParentCommand as pc:
+            return Command(update=pc.command.update, goto=pc.command.goto)
+
+    # -- streaming ---------------------------------------------------------------------
+    def stream(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        stream_mode: Any = None,
+        subgraphs: bool = False,
+        context: Any = None,
+        version: str = "v1",
+    ) -> Iterator[Any]:
+        """Run the graph, yielding what ``stream_mode`` asks for as it happens.
+
+        ::
+
+            for chunk, meta in graph.stream(inputs, stream_mode="messages"):
+                if meta["langgraph_node"] == "writer":
+                    print(chunk.content, end="", flush=True)
+
+        Leaving the loop early stops the run.
+        """
+        bus = SyncBus()
+        graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)
+        loop, task, thread = start_loop_thread(_drive(graph_run, input, bus.put))
+        get = bus.get
+        finished = False
+        try:
+            while True:
+                item = get()
+                if item.__class__ is End:
+                    finished = True
+                    if item.error is not None:
+                        raise item.error
+                    return
+                yield item
+        finally:
+            if not finished:
+                graph_run.run.cancel()
+                try:
+                    loop.call_soon_threadsafe(task.cancel)
+                except RuntimeError:
+                    pass  # the run's loop already closed
+            thread.join()
+
+    async def astream(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        stream_mode: Any = None,
+        subgraphs: bool = False,
+        context: Any = None,
+        version: str = "v1",
+    ) -> AsyncIterator[Any]:
+        """Async twin of :meth:`stream`, for servers and chat UIs::
+
+            async for chunk, meta in graph.astream(inputs, stream_mode="messages"):
+                await websocket.send_text(chunk.content)
+        """
+        bus = AsyncBus(asyncio.get_running_loop())
+        graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)
+        task = asyncio.ensure_future(_drive(graph_run, input, bus.put))
+        items = bus.items
+        finished = False
+        try:
+            while True:
+                if not items:
+                    await bus.wait()
+                item = items.popleft()
+                if item.__class__ is End:
+                    finished = True
+                    if item.error is not None:
+                        raise item.error
+                    return
+                yield item
+        finally:
+            if not finished:
+                graph_run.run.cancel()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    # -- invoking ----------------------------------------------------------------------
+    def invoke(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        stream_mode: Any = "values",
+        context: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the graph to the end and return the final state.
+
+        Called inside a node of another graph, this graph's tokens and events stream
+        into that graph's run.
+        """
+        if stream_mode != "values":
+            return list(self.stream(input, config, stream_mode=stream_mode, context=context))
+        self._reject(kwargs)
+        parent = current_task()
+        if parent is not None:
+            graph_run = self._nested_run(parent, config, context)
+            graph_run.runner.inline_sync = True
+        else:
+            graph_run = self._root_run(config, "values", False, "v1", _noop, context, True)
+            graph_run.run.modes = frozenset()
+        return run_in_new_loop(graph_run.execute(input))
+
+    async def ainvoke(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        stream_mode: Any = "values",
+        context: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Async twin of :meth:`invoke`."""
+        if stream_mode != "values":
+            return [i async for i in self.astream(input, config, stream_mode=stream_mode)]
+        self._reject(kwargs)
+        parent = current_task()
+        if parent is not None:
+            graph_run = self._nested_run(parent, config, context)
+        else:
+            graph_run = self._root_run(config, "values", False, "v1", _noop, context)
+            graph_run.run.modes = frozenset()
+        return await graph_run.execute(input)
+
+    def batch(self, inputs: Sequence[Any], config: RunnableConfig | None = None) -> list[Any]:
+        """``invoke`` each input, in order."""
+        return [self.invoke(i, config) for i in inputs]
+
+    async def abatch(
+        self, inputs: Sequence[Any], config: RunnableConfig | None = None
+    ) -> list[Any]:
+        """``ainvoke`` every input concurrently."""
+        return list(await asyncio.gather(*(self.ainvoke(i, config) for i in inputs)))
+
+    @staticmethod
+    def _reject(kwargs: dict[str, Any]) -> None:
+        if kwargs:
+            raise ConfigurationError(
+                f"unexpected option(s) {sorted(kwargs)}; invoke() takes input, config, "
+                "stream_mode and context"
+            )

@@ -1,0 +1,129 @@
+"""State schemas: TypedDict, dataclass or pydantic model, read into channels."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from typing_extensions import get_type_hints, is_typeddict
+
+from streamgraph.engine.channels import MISSING, Channel, LastValue, Reducer
+from streamgraph.errors import GraphSetupError, InvalidUpdateError
+
+__all__ = ["StateSchema"]
+
+
+def _is_pydantic(cls: Any) -> bool:
+    return isinstance(cls, type) and any(
+        base.__module__.startswith("pydantic") and base.__name__ == "BaseModel"
+        for base in cls.__mro__
+    )
+
+
+def _reducer_of(hint: Any) -> Any:
+    if typing.get_origin(hint) is typing.Annotated:
+        for meta in reversed(hint.__metadata__):
+            if callable(meta) and not isinstance(meta, type):
+                return meta
+    return None
+
+
+class StateSchema:
+    """The keys of a state class, their channels, and how node inputs are built from them."""
+
+    def __init__(self, cls: Any) -> None:
+        self.cls = cls
+        if is_typeddict(cls):
+            self.kind = "typeddict"
+            hints = get_type_hints(cls, include_extras=True)
+        elif dataclasses.is_dataclass(cls) and isinstance(cls, type):
+            self.kind = "dataclass"
+            hints = get_type_hints(cls, include_extras=True)
+            hints = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+        elif _is_pydantic(cls):
+            self.kind = "pydantic"
+            hints = get_type_hints(cls, include_extras=True)
+            hints = {k: hints[k] for k in cls.model_fields}
+        elif cls is dict or cls is Any:
+            self.kind = "dict"
+            hints = {}
+        else:
+            raise GraphSetupError(
+                f"state schema {cls!r} is not a TypedDict, a dataclass or a pydantic model; "
+                "declare the state as one of those, e.g. `class State(TypedDict): ...`"
+            )
+        self.hints = hints
+        self.keys: tuple[str, ...] = tuple(hints)
+
+    def channels(self) -> dict[str, Channel]:
+        """A fresh channel for each key."""
+        out: dict[str, Channel] = {}
+        for key, hint in self.hints.items():
+            reducer = _reducer_of(hint)
+            typ = hint.__origin__ if typing.get_origin(hint) is typing.Annotated else hint
+            out[key] = Reducer(key, typ, reducer) if reducer else LastValue(key, typ)
+        return out
+
+    def build(self, values: Mapping[str, Any]) -> Any:
+        """The object a node receives: a dict of the keys set so far, or a model instance."""
+        present = {k: v for k, v in values.items() if v is not MISSING and k in self.hints}
+        if self.kind == "pydantic":
+            return self.cls.model_validate(present)
+        if self.kind == "dataclass":
+            return self.cls(**present)
+        if self.kind == "dict":
+            return {k: v for k, v in values.items() if v is not MISSING}
+        return present
+
+    def read_update(self, value: Any, *, who: str, known: Mapping[str, Channel]) -> dict[str, Any]:
+        """A node's return value (or the run input) as ``{key: value}`` writes."""
+        if value is None:
+            return {}
+        if isinstance(value, Mapping):
+            update = dict(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            update = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        elif _is_pydantic(type(value)):
+            update = {k: getattr(value, k) for k in value.model_fields_set}
+        else:
+            raise InvalidUpdateError(
+                f"{who} returned {type(value).__name__} {_preview(value)}; a node must return a "
+                "dict of state updates such as {'key': value}, a Command, or None"
+            )
+        unknown = [k for k in update if k not in known]
+        if unknown:
+            raise InvalidUpdateError(
+                f"{who} wrote unknown state key(s) {sorted(unknown)}; the state has "
+                f"{sorted(known)}. Add the key to the state schema or fix the name."
+            )
+        return update
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return f"({text[:60]}...)" if len(text) > 60 else f"({text})"
+
+
+def first_param_schema(fn: Any) -> Any:
+    """The state class a node's first parameter is annotated with, if it is one."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not params:
+        return None
+    try:
+        hints = get_type_hints(fn, include_extras=False)
+    except Exception:
+        return None
+    hint = hints.get(params[0].name)
+    if hint is not None and (
+        is_typeddict(hint)
+        or _is_pydantic(hint)
+        or (dataclasses.is_dataclass(hint) and isinstance(hint, type))
+    ):
+        return hint
+    return None

@@ -1,0 +1,281 @@
+"""StateGraph: the builder users add nodes and edges to, checked and compiled once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from streamgraph.errors import (
+    ConfigurationError,
+    GraphSetupError,
+    MissingEntryError,
+    UnknownNodeError,
+    UnreachableNodeError,
+)
+from streamgraph.graph.nodes import Branch, NodeSpec, inspect_callable, may_route
+from streamgraph.graph.schema import StateSchema, first_param_schema
+from streamgraph.types import RetryPolicy
+
+if TYPE_CHECKING:
+    from streamgraph.graph.compiled import CompiledStateGraph
+
+__all__ = ["END", "START", "StateGraph"]
+
+START = "__start__"
+END = "__end__"
+
+StateT = TypeVar("StateT")
+_RESERVED_CHARS = (":", "|")
+
+
+class StateGraph(Generic[StateT]):
+    """A graph whose nodes read and update one shared state.
+
+    ::
+
+        class State(TypedDict):
+            messages: Annotated[list[AnyMessage], add_messages]
+
+        builder = StateGraph(State)
+        builder.add_node("assistant", call_model)
+        builder.add_edge(START, "assistant")
+        graph = builder.compile()
+        for chunk, meta in graph.stream(inputs, stream_mode="messages"):
+            print(chunk.content, end="")
+    """
+
+    def __init__(
+        self,
+        state_schema: type[StateT],
+        context_schema: type[Any] | None = None,
+        *,
+        input_schema: type[Any] | None = None,
+        output_schema: type[Any] | None = None,
+    ) -> None:
+        self.state_schema = StateSchema(state_schema)
+        self.input_schema = StateSchema(input_schema) if input_schema else self.state_schema
+        self.output_schema = StateSchema(output_schema) if output_schema else self.state_schema
+        self.context_schema = context_schema
+        self.nodes: dict[str, NodeSpec] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.joins: list[tuple[tuple[str, ...], str]] = []
+        self.branches: list[Branch] = []
+        self._extra_schemas: list[StateSchema] = []
+
+    # -- nodes -------------------------------------------------------------------------
+    def add_node(
+        self,
+        node: str | Callable[..., Any] | Any,
+        action: Callable[..., Any] | Any = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+        input_schema: type[Any] | None = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        destinations: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> StateGraph[StateT]:
+        """Add a node: ``add_node("name", fn)`` or ``add_node(fn)`` (named after ``fn``).
+
+        ``fn`` is sync or async, takes the state and may also take ``config``, ``writer``
+        and ``runtime`` keyword parameters. A compiled graph can be a node too.
+        """
+        if not isinstance(node, str):
+            action, node = node, _name_of(node)
+        if action is None:
+            raise GraphSetupError(f"add_node({node!r}) needs a callable: add_node({node!r}, fn)")
+        self._check_name(node)
+        from streamgraph.graph.compiled import CompiledStateGraph
+
+        subgraph = action if isinstance(action, CompiledStateGraph) else None
+        if subgraph is None and not callable(action):
+            raise GraphSetupError(
+                f"node {node!r} must be a callable or a compiled graph, got {type(action).__name__}"
+            )
+        if input_schema is not None:
+            schema = StateSchema(input_schema)
+        elif subgraph is None and (hinted := first_param_schema(action)) is not None:
+            schema = StateSchema(hinted)
+        else:
+            schema = self.state_schema
+        if schema is not self.state_schema:
+            self._extra_schemas.append(schema)
+        is_async, inject = (True, frozenset()) if subgraph else inspect_callable(action)
+        self.nodes[node] = NodeSpec(
+            name=node,
+            fn=action,
+            is_async=is_async,
+            inject=inject,
+            input_schema=schema,
+            metadata=dict(metadata or {}),
+            tags=tuple(tags or ()),
+            retry_policy=retry_policy,
+            subgraph=subgraph,
+            destinations=tuple(destinations or ()),
+            routes_dynamically=subgraph is not None or may_route(action),
+        )
+        return self
+
+    def _check_name(self, name: str) -> None:
+        if name in (START, END):
+            raise GraphSetupError(f"{name!r} is reserved; give the node another name")
+        if any(c in name for c in _RESERVED_CHARS):
+            raise GraphSetupError(f"node name {name!r} may not contain ':' or '|'")
+        if name in self.nodes:
+            raise GraphSetupError(f"a node named {name!r} already exists; names must be unique")
+
+    def add_sequence(self, nodes: Sequence[Callable[..., Any] | tuple[str, Any]]) -> StateGraph[StateT]:
+        """Add nodes that run one after the other, with an edge between each pair."""
+        if not nodes:
+            raise GraphSetupError("add_sequence() needs at least one node")
+        names: list[str] = []
+        for item in nodes:
+            if isinstance(item, tuple):
+                name, fn = item
+                self.add_node(name, fn)
+            else:
+                name = _name_of(item)
+                self.add_node(name, item)
+            names.append(name)
+        for a, b in zip(names, names[1:]):
+            self.add_edge(a, b)
+        return self
+
+    # -- edges -------------------------------------------------------------------------
+    def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph[StateT]:
+        """``add_edge("a", "b")`` runs b after a; ``add_edge(["a", "b"], "c")`` waits for both."""
+        if end_key == START:
+            raise GraphSetupError("START cannot be the end of an edge")
+        if isinstance(start_key, str):
+            if start_key == END:
+                raise GraphSetupError("END cannot be the start of an edge")
+            self.edges.append((start_key, end_key))
+        else:
+            sources = tuple(start_key)
+            if not sources:
+                raise GraphSetupError("add_edge() got an empty list of start nodes")
+            if START in sources or END in sources:
+                raise GraphSetupError("a join waits for nodes; START and END cannot be in it")
+            self.joins.append((sources, end_key))
+        return self
+
+    def add_conditional_edges(
+        self,
+        source: str,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | Sequence[str] | None = None,
+    ) -> StateGraph[StateT]:
+        """After ``source``, ``path(state)`` picks the next node(s): a name, a list, END or Sends."""
+        if source == END:
+            raise GraphSetupError("END cannot be the source of a conditional edge")
+        if not callable(path):
+            raise GraphSetupError(f"the path of a conditional edge from {source!r} must be callable")
+        mapping: dict[Hashable, str] | None
+        if path_map is None:
+            mapping = None
+        elif isinstance(path_map, dict):
+            mapping = dict(path_map)
+        else:
+            mapping = {name: name for name in path_map}
+        is_async, inject = inspect_callable(path)
+        self.branches.append(Branch(source, path, mapping, is_async, inject))
+        return self
+
+    def set_entry_point(self, key: str) -> StateGraph[StateT]:
+        """Same as ``add_edge(START, key)``."""
+        return self.add_edge(START, key)
+
+    def set_conditional_entry_point(
+        self, path: Callable[..., Any], path_map: dict[Hashable, str] | Sequence[str] | None = None
+    ) -> StateGraph[StateT]:
+        """Same as ``add_conditional_edges(START, path, path_map)``."""
+        return self.add_conditional_edges(START, path, path_map)
+
+    def set_finish_point(self, key: str) -> StateGraph[StateT]:
+        """Same as ``add_edge(key, END)``."""
+        return self.add_edge(key, END)
+
+    # -- compile -----------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise a :class:`GraphSetupError` that says how to fix the first mistake found."""
+        known = set(self.nodes)
+        refs = [(a, "the start of an edge") for a, _ in self.edges if a != START]
+        refs += [(b, "the end of an edge") for _, b in self.edges if b != END]
+        for sources, target in self.joins:
+            refs += [(s, "a join") for s in sources]
+            refs += [(target, "the end of a join")] if target != END else []
+        for br in self.branches:
+            if br.source != START:
+                refs.append((br.source, "the source of a conditional edge"))
+            for t in br.targets() or []:
+                if t != END:
+                    refs.append((t, f"the path map of the conditional edge from {br.source!r}"))
+        for spec in self.nodes.values():
+            refs += [(d, f"the destinations of {spec.name!r}") for d in spec.destinations if d != END]
+        for name, where in refs:
+            if name not in known:
+                hint = f"; known nodes: {sorted(known)}" if known else ""
+                raise UnknownNodeError(
+                    f"{where} names {name!r}, which is not a node{hint}. "
+                    f"Add it with add_node({name!r}, fn) or fix the name."
+                )
+        if not any(a == START for a, _ in self.edges) and not any(
+            br.source == START for br in self.branches
+        ):
+            raise MissingEntryError(
+                "nothing leaves START; add an entry edge such as "
+                f"add_edge(START, {next(iter(self.nodes), 'first_node')!r})"
+            )
+        self._check_reachable()
+
+    def _check_reachable(self) -> None:
+        if any(br.targets() is None for br in self.branches):
+            return  # a branch may go anywhere: reachability is only known at run time
+        if any(spec.routes_dynamically and not spec.destinations for spec in self.nodes.values()):
+            return  # a node may return Command(goto=...) to any node
+        reached = {b for _, b in self.edges} | {t for _, t in self.joins}
+        for br in self.branches:
+            reached.update(br.targets() or [])
+        for spec in self.nodes.values():
+            reached.update(spec.destinations)
+        for name in self.nodes:
+            if name not in reached:
+                raise UnreachableNodeError(
+                    f"node {name!r} can never run: no edge, conditional edge or Command leads to "
+                    f"it. Add an edge such as add_edge(START, {name!r}) or remove the node."
+                )
+
+    def compile(
+        self,
+        checkpointer: Any = None,
+        *,
+        name: str | None = None,
+        debug: bool = False,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        store: Any = None,
+    ) -> CompiledStateGraph:
+        """Check the graph and return a runnable :class:`CompiledStateGraph`."""
+        for option, value in (
+            ("checkpointer", checkpointer),
+            ("interrupt_before", interrupt_before),
+            ("interrupt_after", interrupt_after),
+            ("store", store),
+        ):
+            if value is not None and value is not False:
+                raise ConfigurationError(
+                    f"compile({option}=...) needs persistence, which this version of streamgraph "
+                    f"does not have yet; compile without {option}"
+                )
+        self.validate()
+        from streamgraph.graph.compiled import CompiledStateGraph
+
+        return CompiledStateGraph(self, name=name or "LangGraph", debug=debug)
+
+
+def _name_of(fn: Any) -> str:
+    name = getattr(fn, "name", None) or getattr(fn, "__name__", None)
+    if not isinstance(name, str) or not name or name == "<lambda>":
+        raise GraphSetupError(
+            f"cannot infer a node name from {fn!r}; pass one: add_node('name', fn)"
+        )
+    return name

@@ -1,0 +1,193 @@
+"""One LLM call inside a run: its metadata, its message id, and the relay of its chunks.
+
+The same relay serves our chat models, the LangChain adapter and any other client's
+stream (:func:`relay_chunks`), so every source of tokens streams the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
+from streamgraph.errors import RunCancelled
+
+if TYPE_CHECKING:
+    from streamgraph.config import RunnableConfig
+    from streamgraph.engine.context import TaskContext
+    from streamgraph.messages import AIMessage, AIMessageChunk
+
+__all__ = ["LLMCall", "arelay_chunks", "new_message_id", "relay_chunks"]
+
+
+def new_message_id() -> str:
+    """A fresh id for a message whose provider gave none."""
+    return f"run-{uuid.uuid4()}"
+
+
+class _Idle:
+    """Stands in for the task outside a graph: never cancelled."""
+
+    cancelled = False
+    node = ""
+
+
+_IDLE: Any = _Idle()
+
+
+class LLMCall:
+    """The run-side half of one model call."""
+
+    __slots__ = ("_emit", "_mark", "capture", "ctx", "id", "meta")
+
+    def __init__(self, ctx: TaskContext | None) -> None:
+        self.ctx = ctx if ctx is not None else _IDLE
+        self.id: str | None = None
+        self.capture = False
+        self._mark = False
+        self.meta: FrozenMetadata | None = None
+        self._emit: Any = None
+
+    @classmethod
+    def begin(
+        cls,
+        model: Any,
+        config: RunnableConfig | None = None,
+        *,
+        tags: Sequence[str] = (),
+        metadata: dict[str, Any] | None = None,
+        ls_params: dict[str, Any] | None = None,
+    ) -> LLMCall:
+        """Start a call made by ``model`` (anything with ``tags``, ``metadata``, ``ls_params``)."""
+        ctx = current_task()
+        call = cls(ctx)
+        if ctx is None or not ctx.run.messages_on:
+            return call
+        config = config or {}
+        model_tags = getattr(model, "tags", None) or tags
+        all_tags = tuple(
+            dict.fromkeys([*ctx.tags, *model_tags, *(config.get("tags") or ())])
+        )
+        call._mark = True
+        if "nostream" in all_tags:
+            return call
+        model_meta = getattr(model, "metadata", None) or metadata or {}
+        params = model.ls_params() if hasattr(model, "ls_params") else (ls_params or {})
+        call.meta = FrozenMetadata(
+            {
+                **ctx.user_metadata,
+                **model_meta,
+                **(config.get("metadata") or {}),
+                **(scoped_metadata() or {}),
+                **ctx.base_metadata,
+                "tags": all_tags,
+                **params,
+            }
+        )
+        run, ns = ctx.run, ctx.ns
+        shape, emit = run.shape, run.emit
+        call._emit = lambda item: emit(shape(ns, "messages", item))
+        call.capture = True
+        return call
+
+    def _first(self, chunk: AIMessageChunk) -> str:
+        cid = chunk.id or new_message_id()
+        self.id = cid
+        if self._mark:
+            self.ctx.run.seen_ids.add(cid)
+        return cid
+
+    def _accept(self, chunk: AIMessageChunk) -> None:
+        if self.ctx.cancelled:
+            raise RunCancelled(f"the run was stopped while node {self.ctx.node!r} was streaming")
+        chunk.id = self.id or self._first(chunk)
+        if self._emit is not None:
+            self._emit((chunk, self.meta))
+
+    def relay(self, chunks: Iterable[AIMessageChunk]) -> Iterator[AIMessageChunk]:
+        """Pass ``chunks`` through, delivering each to the run; closes the source when stopped."""
+        accept = self._accept
+        try:
+            for chunk in chunks:
+                accept(chunk)
+                yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    async def arelay(self, chunks: AsyncIterable[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
+        """Async twin of :meth:`relay`."""
+        accept = self._accept
+        try:
+            async for chunk in chunks:
+                accept(chunk)
+                yield chunk
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def whole(self, message: AIMessage) -> AIMessage:
+        """Deliver a reply made without streaming as one whole message."""
+        if self.ctx.cancelled:
+            raise RunCancelled(f"the run was stopped while node {self.ctx.node!r} was waiting")
+        if message.id is None:
+            message.id = new_message_id()
+        if self._mark:
+            self.ctx.run.seen_ids.add(message.id)
+        if self._emit is not None:
+            self._emit((message, self.meta))
+        return message
+
+    def merge(self, chunks: list[AIMessageChunk]) -> AIMessage:
+        """The whole reply from its chunks."""
+        from streamgraph.messages import AIMessage, merge_chunks
+
+        if not chunks:
+            return AIMessage(content="", id=self.id or new_message_id())
+        return merge_chunks(chunks).to_message()
+
+
+def relay_chunks(
+    chunks: Iterable[AIMessageChunk],
+    *,
+    model_name: str,
+    provider: str = "custom",
+    tags: Sequence[str] = (),
+    metadata: dict[str, Any] | None = None,
+) -> Iterator[AIMessageChunk]:
+    """Stream chunks from any client into the current run's ``messages`` mode.
+
+    For a client streamgraph has no model class for: turn its events into
+    ``AIMessageChunk`` objects and pass them through this inside a node::
+
+        def node(state):
+            chunks = (AIMessageChunk(content=t) for t in my_client.stream(prompt))
+            parts = list(relay_chunks(chunks, model_name="my-model"))
+            return {"messages": [merge_chunks(parts).to_message()]}
+    """
+    call = LLMCall.begin(
+        None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider)
+    )
+    return call.relay(chunks)
+
+
+def arelay_chunks(
+    chunks: AsyncIterable[AIMessageChunk],
+    *,
+    model_name: str,
+    provider: str = "custom",
+    tags: Sequence[str] = (),
+    metadata: dict[str, Any] | None = None,
+) -> AsyncIterator[AIMessageChunk]:
+    """Async twin of :func:`relay_chunks`."""
+    call = LLMCall.begin(
+        None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider)
+    )
+    return call.arelay(chunks)
+
+
+def _ls(model_name: str, provider: str) -> dict[str, Any]:
+    return {"ls_provider": provider, "ls_model_name": model_name, "ls_model_type": "chat"}
