@@ -147,7 +147,7 @@ class BaseTool:
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Run the tool in this thread with a dict of arguments or a tool call."""
         if not self._has_sync():
-            return _run_coroutine(self.ainvoke(input, config, **kwargs))
+            return run_coroutine_sync(self.ainvoke(input, config, **kwargs))
         call_id, call_kwargs = self.prepare(input, config)
         return self.format_output(self._run(**call_kwargs), call_id)
 
@@ -294,7 +294,7 @@ def _discard(value: Any) -> None:
     """The stream writer outside a run: values go nowhere."""
 
 
-def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+def run_coroutine_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from sync code, even when this thread runs an event loop."""
     try:
         asyncio.get_running_loop()

@@ -69,19 +69,10 @@ class LangChainTool(BaseTool):
         return self._translate(await self.lc_tool.ainvoke(_as_call(input)))
 
     def _translate(self, result: Any) -> Any:
-        if type(result).__name__ != "ToolMessage" or not type(result).__module__.startswith(
-            "langchain_core."
-        ):
-            return result
-        from streamgraph.messages import ToolMessage
+        from streamgraph.messages import from_langchain
+        from streamgraph.messages.langchain import is_langchain_message
 
-        return ToolMessage(
-            content=result.content,
-            tool_call_id=result.tool_call_id,
-            name=result.name or self.name,
-            status=result.status,
-            artifact=getattr(result, "artifact", None),
-        )
+        return from_langchain(result) if is_langchain_message(result) else result
 
 
 def _as_call(input: Any) -> Any:

@@ -14,10 +14,12 @@ from streamgraph.tools.langchain import is_langchain_tool
 lc_tools = pytest.importorskip("langchain_core.tools")
 
 
-@lc_tools.tool
-def lc_add(a: int, b: int) -> int:
+def _lc_add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b
+
+
+lc_add = lc_tools.tool("lc_add", _lc_add)
 
 
 def test_importing_streamgraph_tools_does_not_import_langchain() -> None:
