@@ -178,7 +178,7 @@ class StreamInterruptedError(ProviderError):
     """The stream failed after it had started: an error event or a cut connection."""
 
 
-class RunCancelled(BaseException):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+class RunCancelled(BaseException):
     """Raised inside a sync node when its run was stopped by the consumer.
 
     It derives from ``BaseException`` so that ``except Exception`` in user code does not

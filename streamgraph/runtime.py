@@ -17,16 +17,16 @@ ContextT = TypeVar("ContextT")
 class Runtime(Generic[ContextT]):
     """Given to a node that declares a ``runtime`` parameter::
 
-        @dataclass
-        class Ctx:
-            user_id: str
+    @dataclass
+    class Ctx:
+        user_id: str
 
-        def node(state: State, runtime: Runtime[Ctx]) -> dict:
-            runtime.stream_writer({"user": runtime.context.user_id})
-            return {}
+    def node(state: State, runtime: Runtime[Ctx]) -> dict:
+        runtime.stream_writer({"user": runtime.context.user_id})
+        return {}
 
-        graph = StateGraph(State, context_schema=Ctx)...compile()
-        graph.invoke(inputs, context=Ctx(user_id="u1"))
+    graph = StateGraph(State, context_schema=Ctx)...compile()
+    graph.invoke(inputs, context=Ctx(user_id="u1"))
     """
 
     context: ContextT

@@ -149,18 +149,19 @@ class RetryPolicy:
     max_interval: float = 128.0
     max_attempts: int = 3
     jitter: bool = True
-    retry_on: type[BaseException] | Sequence[type[BaseException]] | Callable[
-        [BaseException], bool
-    ] = default_retry_on
+    retry_on: (
+        type[BaseException] | Sequence[type[BaseException]] | Callable[[BaseException], bool]
+    ) = default_retry_on
 
     def should_retry(self, exc: BaseException) -> bool:
         """Whether ``exc`` is one this policy retries."""
         rule = self.retry_on
-        if isinstance(rule, type) and issubclass(rule, BaseException):
+        if isinstance(rule, type):
             return isinstance(exc, rule)
         if isinstance(rule, Sequence):
             return isinstance(exc, tuple(rule))
-        return bool(rule(exc))
+        check: Callable[[BaseException], bool] = rule
+        return bool(check(exc))
 
     def interval(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""

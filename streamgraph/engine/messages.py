@@ -47,11 +47,14 @@ def emit_returned_messages(
     for value in writes.values():
         items = value if isinstance(value, list) else [value]
         for item in items:
-            if isinstance(item, BaseMessage) and item.type != "remove":
-                if item.id is None or item.id not in run.seen_ids:
-                    if item.id is not None:
-                        run.seen_ids.add(item.id)
-                    fresh.append(item)
+            if (
+                isinstance(item, BaseMessage)
+                and item.type != "remove"
+                and (item.id is None or item.id not in run.seen_ids)
+            ):
+                if item.id is not None:
+                    run.seen_ids.add(item.id)
+                fresh.append(item)
     if fresh:
         meta = message_metadata(ctx)
         for message in fresh:

@@ -25,7 +25,7 @@ _PULL = "__pregel_pull"
 _PUSH = "__pregel_push"
 
 
-class ParentCommand(Exception):  # noqa: N818 - control flow, never reaches users
+class ParentCommand(Exception):
     """Carries a ``Command(graph=Command.PARENT)`` out of a subgraph to its parent's task."""
 
     def __init__(self, command: Command[Any]) -> None:
@@ -108,7 +108,7 @@ class TaskRunner:
         }
         user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
         tags = _dedupe(self.run_tags, spec.tags) if spec.tags else self.run_tags
-        config: RunnableConfig = {**self.graph.config}  # type: ignore[typeddict-item]
+        config: RunnableConfig = {**self.graph.config}
         config["tags"] = list(tags)
         config["metadata"] = {**user, **base}
         ctx = TaskContext(
@@ -296,7 +296,7 @@ class TaskRunner:
         if self._wants("updates"):
             self.run.send(graph.ns, "updates", {task.name: writes if update is not None else None})
         if self._wants("tasks") or self._wants("debug"):
-            payload = {
+            payload: dict[str, Any] = {
                 "id": task.ctx.task_id,
                 "name": task.name,
                 "error": None,
@@ -321,4 +321,3 @@ class TaskRunner:
                     "interrupts": [],
                 }
                 self._task_event(task, "task_result", payload)
-

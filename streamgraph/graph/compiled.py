@@ -134,7 +134,7 @@ class CompiledStateGraph:
     def _nested_run(
         self, parent: TaskContext, config: RunnableConfig | None, context: Any
     ) -> GraphRun:
-        cfg: RunnableConfig = {**parent.config, **(config or {})}  # type: ignore[typeddict-item]
+        cfg: RunnableConfig = {**parent.config, **(config or {})}
         cfg["tags"] = list(dict.fromkeys([*parent.tags, *((config or {}).get("tags") or [])]))
         cfg["metadata"] = {**parent.user_metadata, **((config or {}).get("metadata") or {})}
         if context is None and parent.runtime is not None:
@@ -214,8 +214,8 @@ class CompiledStateGraph:
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`, for servers and chat UIs::
 
-            async for chunk, meta in graph.astream(inputs, stream_mode="messages"):
-                await websocket.send_text(chunk.content)
+        async for chunk, meta in graph.astream(inputs, stream_mode="messages"):
+            await websocket.send_text(chunk.content)
         """
         bus = AsyncBus(asyncio.get_running_loop())
         graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)

@@ -14,8 +14,8 @@ __all__ = ["MessagesState", "add_messages"]
 class MessagesState(TypedDict):
     """A state with one key, ``messages``, merged by :func:`add_messages`::
 
-        class State(MessagesState):
-            summary: str
+    class State(MessagesState):
+        summary: str
     """
 
     messages: Annotated[list[AnyMessage], add_messages]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +22,12 @@ def _is_pydantic(cls: Any) -> bool:
     )
 
 
+def _is_annotated(hint: Any) -> bool:
+    return getattr(hint, "__metadata__", None) is not None
+
+
 def _reducer_of(hint: Any) -> Any:
-    if typing.get_origin(hint) is typing.Annotated:
+    if _is_annotated(hint):
         for meta in reversed(hint.__metadata__):
             if callable(meta) and not isinstance(meta, type):
                 return meta
@@ -63,7 +66,7 @@ class StateSchema:
         out: dict[str, Channel] = {}
         for key, hint in self.hints.items():
             reducer = _reducer_of(hint)
-            typ = hint.__origin__ if typing.get_origin(hint) is typing.Annotated else hint
+            typ = hint.__origin__ if _is_annotated(hint) else hint
             out[key] = Reducer(key, typ, reducer) if reducer else LastValue(key, typ)
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -123,7 +124,9 @@ class StateGraph(Generic[StateT]):
         if name in self.nodes:
             raise GraphSetupError(f"a node named {name!r} already exists; names must be unique")
 
-    def add_sequence(self, nodes: Sequence[Callable[..., Any] | tuple[str, Any]]) -> StateGraph[StateT]:
+    def add_sequence(
+        self, nodes: Sequence[Callable[..., Any] | tuple[str, Any]]
+    ) -> StateGraph[StateT]:
         """Add nodes that run one after the other, with an edge between each pair."""
         if not nodes:
             raise GraphSetupError("add_sequence() needs at least one node")
@@ -136,7 +139,7 @@ class StateGraph(Generic[StateT]):
                 name = _name_of(item)
                 self.add_node(name, item)
             names.append(name)
-        for a, b in zip(names, names[1:]):
+        for a, b in itertools.pairwise(names):
             self.add_edge(a, b)
         return self
 
@@ -164,11 +167,13 @@ class StateGraph(Generic[StateT]):
         path: Callable[..., Any],
         path_map: dict[Hashable, str] | Sequence[str] | None = None,
     ) -> StateGraph[StateT]:
-        """After ``source``, ``path(state)`` picks the next node(s): a name, a list, END or Sends."""
+        """After ``source``, ``path(state)`` picks the next node(s): a name, list, END or Sends."""
         if source == END:
             raise GraphSetupError("END cannot be the source of a conditional edge")
         if not callable(path):
-            raise GraphSetupError(f"the path of a conditional edge from {source!r} must be callable")
+            raise GraphSetupError(
+                f"the path of a conditional edge from {source!r} must be callable"
+            )
         mapping: dict[Hashable, str] | None
         if path_map is None:
             mapping = None
@@ -210,7 +215,9 @@ class StateGraph(Generic[StateT]):
                 if t != END:
                     refs.append((t, f"the path map of the conditional edge from {br.source!r}"))
         for spec in self.nodes.values():
-            refs += [(d, f"the destinations of {spec.name!r}") for d in spec.destinations if d != END]
+            refs += [
+                (d, f"the destinations of {spec.name!r}") for d in spec.destinations if d != END
+            ]
         for name, where in refs:
             if name not in known:
                 hint = f"; known nodes: {sorted(known)}" if known else ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from typing_extensions import Self, TypedDict
 
@@ -35,7 +35,7 @@ class ToolSpec(TypedDict):
     parameters: dict[str, Any]
 
 
-ToolChoice = Union[None, Literal["auto", "any", "none"], dict[str, str]]
+ToolChoice = Literal["auto", "any", "none"] | dict[str, str] | None
 
 
 @dataclass
@@ -101,7 +101,8 @@ class BaseChatModel:
             )
         if disable_streaming not in (True, False, "tool_calling"):
             raise ConfigurationError(
-                f"disable_streaming must be True, False or 'tool_calling', got {disable_streaming!r}"
+                "disable_streaming must be True, False or 'tool_calling', "
+                f"got {disable_streaming!r}"
             )
         if streaming not in (None, True, False):
             raise ConfigurationError(f"streaming must be True or False, got {streaming!r}")
@@ -134,7 +135,7 @@ class BaseChatModel:
         from streamgraph.tools.convert import convert_to_tool_spec
 
         clone = self._copy()
-        clone._tools = [convert_to_tool_spec(t) for t in tools]  # type: ignore[misc]
+        clone._tools = [convert_to_tool_spec(t) for t in tools]
         clone._tool_choice = _normalise_tool_choice(tool_choice)
         clone._bound = {**self._bound, **kwargs}
         return clone

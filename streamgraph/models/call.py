@@ -66,9 +66,7 @@ class LLMCall:
             return call
         config = config or {}
         model_tags = getattr(model, "tags", None) or tags
-        all_tags = tuple(
-            dict.fromkeys([*ctx.tags, *model_tags, *(config.get("tags") or ())])
-        )
+        all_tags = tuple(dict.fromkeys([*ctx.tags, *model_tags, *(config.get("tags") or ())]))
         call._mark = True
         if "nostream" in all_tags:
             return call
@@ -168,9 +166,7 @@ def relay_chunks(
             parts = list(relay_chunks(chunks, model_name="my-model"))
             return {"messages": [merge_chunks(parts).to_message()]}
     """
-    call = LLMCall.begin(
-        None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider)
-    )
+    call = LLMCall.begin(None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider))
     return call.relay(chunks)
 
 
@@ -183,9 +179,7 @@ def arelay_chunks(
     metadata: dict[str, Any] | None = None,
 ) -> AsyncIterator[AIMessageChunk]:
     """Async twin of :func:`relay_chunks`."""
-    call = LLMCall.begin(
-        None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider)
-    )
+    call = LLMCall.begin(None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider))
     return call.arelay(chunks)
 
 

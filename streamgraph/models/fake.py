@@ -49,7 +49,9 @@ class _Script:
         elif isinstance(response, AIMessage):
             self.id = response.id
             self.text = split_words(response.text)
-            self.reasoning = split_words(str(response.additional_kwargs.get("reasoning_content", "")))
+            self.reasoning = split_words(
+                str(response.additional_kwargs.get("reasoning_content", ""))
+            )
             self.tool_calls = list(response.tool_calls)
         else:
             raise ConfigurationError(
@@ -109,11 +111,9 @@ class FakeChatModel(BaseChatModel):
         cid = script.id or new_message_id()
         total = len(script.reasoning) + len(script.text) + 3 * len(script.tool_calls)
         error, after = self.error, (self.error_after or 0)
-        produced = 0
-        for chunk in self._pieces(script, cid, AIMessageChunk):
-            if error is not None and produced == after:
+        for produced, chunk in enumerate(self._pieces(script, cid, AIMessageChunk), 1):
+            if error is not None and produced - 1 == after:
                 raise error
-            produced += 1
             if produced == max(total, 1):
                 self._finish(chunk, script, request, produced)
             yield chunk
@@ -170,8 +170,13 @@ def _tool_call_chunks(call: Any, index: int, cid: str) -> list[AIMessageChunk]:
         content="",
         id=cid,
         tool_call_chunks=[
-            {"name": call["name"], "args": "", "id": call_id, "index": index,
-             "type": "tool_call_chunk"}
+            {
+                "name": call["name"],
+                "args": "",
+                "id": call_id,
+                "index": index,
+                "type": "tool_call_chunk",
+            }
         ],
         tool_calls=[{"name": call["name"], "args": {}, "id": call_id, "type": "tool_call"}],
     )
@@ -180,8 +185,7 @@ def _tool_call_chunks(call: Any, index: int, cid: str) -> list[AIMessageChunk]:
             content="",
             id=cid,
             tool_call_chunks=[
-                {"name": None, "args": piece, "id": None, "index": index,
-                 "type": "tool_call_chunk"}
+                {"name": None, "args": piece, "id": None, "index": index, "type": "tool_call_chunk"}
             ],
         )
         for piece in (text[:half], text[half:])
