@@ -27,7 +27,9 @@ def _post(server: MockProviderServer, path: str, body: dict[str, Any], **headers
     host, port = server.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        conn.request("POST", path, json.dumps(body), {"content-type": "application/json", **headers})
+        conn.request(
+            "POST", path, json.dumps(body), {"content-type": "application/json", **headers}
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:

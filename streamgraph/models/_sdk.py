@@ -1,0 +1,157 @@
+"""What the provider modules share at the SDK boundary: lazy imports, client lifetimes, params.
+
+The provider SDKs are optional extras, so they are imported on first use. A model keeps one
+sync client for its whole life and one async client per event loop: an async HTTP connection
+belongs to the loop that opened it, and reusing it from another loop fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import importlib
+import inspect
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import ModuleType
+from typing import Any
+
+from streamgraph.errors import MissingDependencyError
+
+__all__ = ["ClientPool", "import_sdk", "parse_retry_after", "split_known"]
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds the SDK waits for the next bytes before giving up, so a stalled stream never hangs."""
+
+
+def import_sdk(package: str, extra: str) -> ModuleType:
+    """Import a provider SDK, or say which extra installs it."""
+    try:
+        return importlib.import_module(package)
+    except ImportError as exc:
+        raise MissingDependencyError(package, extra) from exc
+
+
+class ClientPool:
+    """Lazily made SDK clients: one sync client, one async client per running event loop.
+
+    Each async client is closed when its loop shuts down (``asyncio.run`` and pytest-asyncio
+    finalize open async generators before closing a loop; a sentinel generator hooks that), so
+    no connection outlives the loop that opened it.
+    """
+
+    def __init__(self, make_sync: Callable[[], Any], make_async: Callable[[], Any]) -> None:
+        self._make_sync = make_sync
+        self._make_async = make_async
+        self._lock = threading.Lock()
+        self._sync: Any = None
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def sync_client(self) -> Any:
+        with self._lock:
+            if self._sync is None:
+                self._sync = self._make_sync()
+            return self._sync
+
+    async def async_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            entry = self._async.get(loop)
+            if entry is None:
+                entry = self._async[loop] = _LoopClient(self._make_async())
+        await entry.arm()
+        return entry.client
+
+    def close(self) -> None:
+        """Close the sync client (async clients close with their loops, or :meth:`aclose`)."""
+        with self._lock:
+            client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the sync client and the current loop's async client."""
+        self.close()
+        with self._lock:
+            entry = self._async.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry.close()
+
+
+class _LoopClient:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._sentinel: AsyncIterator[None] | None = None
+        self._closed = False
+
+    async def arm(self) -> None:
+        if self._sentinel is None:
+            self._sentinel = self._until_loop_shutdown()
+            await self._sentinel.__anext__()
+
+    async def _until_loop_shutdown(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.client.close()
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return float(millis) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def split_known(
+    method: Callable[..., Any], params: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split ``params`` into keywords ``method`` takes and the rest (sent as ``extra_body``).
+
+    The SDKs reject unknown keywords, while providers (and OpenAI-compatible servers) accept
+    fields newer than the installed SDK, so unknown ones travel in the body as they are.
+    """
+    known = _keywords(method)
+    direct = {k: v for k, v in params.items() if k in known}
+    extra = {k: v for k, v in params.items() if k not in known}
+    return direct, extra
+
+
+_keyword_cache: dict[Any, frozenset[str]] = {}
+
+
+def _keywords(method: Callable[..., Any]) -> frozenset[str]:
+    key = getattr(method, "__func__", method)
+    names = _keyword_cache.get(key)
+    if names is None:
+        params = inspect.signature(method).parameters.values()
+        names = frozenset(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+        names -= {"extra_headers", "extra_query", "extra_body", "timeout"}
+        _keyword_cache[key] = names
+    return names
