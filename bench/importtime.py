@@ -6,10 +6,15 @@ The figure is the wall time of ``python -c "from <pkg>.graph import StateGraph"`
 """
 
 import subprocess
+import tempfile
 import time
 from collections import defaultdict
 
 from measure import median
+
+# Run from a neutral directory: ``-c`` puts the working directory first on sys.path, and a
+# checkout there would be imported instead of the installed package.
+NEUTRAL_CWD = tempfile.gettempdir()
 
 STATEMENTS = {
     "langgraph": "from langgraph.graph import StateGraph",
@@ -19,7 +24,7 @@ STATEMENTS = {
 
 def _wall_ms(python: str, code: str) -> float:
     start = time.perf_counter_ns()
-    subprocess.run([python, "-c", code], check=True, capture_output=True)
+    subprocess.run([python, "-c", code], check=True, capture_output=True, cwd=NEUTRAL_CWD)
     return (time.perf_counter_ns() - start) / 1e6
 
 
@@ -48,6 +53,7 @@ def top_packages(python: str, side: str, top: int = 5) -> list[tuple[str, float]
         check=True,
         capture_output=True,
         text=True,
+        cwd=NEUTRAL_CWD,
     )
     per_package: dict[str, float] = defaultdict(float)
     for line in run.stderr.splitlines():

@@ -1,12 +1,13 @@
 """Run every benchmark on LangGraph and streamgraph, alternating, and report the medians.
 
-Usage (what ``make bench`` runs)::
+Usage (what ``make bench`` runs, with the project's Python)::
 
-    bench/.venv-langgraph/bin/python bench/run.py [--quick] [--reps N] [--only WORKLOAD ...]
+    .venv/bin/python bench/run.py [--quick] [--reps N] [--only WORKLOAD ...]
 
-Each measurement is a fresh subprocess: LangGraph's worker runs on the bench virtualenv's Python,
-streamgraph's and the floors on the project's (``.venv``). For every workload the runs go LangGraph,
-streamgraph, floor, LangGraph, streamgraph, floor, ... so drift in the machine hits all alike.
+Each measurement is a fresh subprocess: streamgraph's worker and the floors run on this Python,
+LangGraph's on ``bench/.venv-langgraph`` (created here on first use; LangGraph is never a
+dependency of streamgraph). For every workload the runs go LangGraph, streamgraph, floor,
+LangGraph, streamgraph, floor, ... so drift in the machine hits all alike.
 ``BENCH_QUICK=1`` (or ``--quick``) shrinks sizes and repetitions for a smoke run of about a minute.
 """
 
@@ -27,13 +28,14 @@ import report
 from measure import median
 
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
 SCRIPTS = {
     "langgraph": BENCH / "workloads_langgraph.py",
     "streamgraph": BENCH / "workloads_streamgraph.py",
     "floor": BENCH / "floors.py",
 }
 TIMEOUT_S = 300
+LANGGRAPH_VENV = BENCH / ".venv-langgraph"
+LANGGRAPH_REQUIREMENTS = ["langgraph>=1.2,<1.3", "langchain-core>=1,<2", "matplotlib"]
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,23 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
     parser.add_argument("--reps", type=int, help="repetitions per workload (default 5, quick 2)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="workloads (and 'import')")
-    parser.add_argument("--langgraph-python", default=str(BENCH / ".venv-langgraph/bin/python"))
-    parser.add_argument("--streamgraph-python", default=str(ROOT / ".venv/bin/python"))
+    parser.add_argument("--langgraph-python", default=str(LANGGRAPH_VENV / "bin/python"))
+    parser.add_argument("--streamgraph-python", default=sys.executable)
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     return parser.parse_args()
+
+
+def _ensure_langgraph_venv(python: Path) -> None:
+    """Create the LangGraph virtualenv the first time (only the default one: a given path
+    is the caller's to build)."""
+    if python.exists():
+        return
+    if python != LANGGRAPH_VENV / "bin/python":
+        sys.exit(f"bench: {python} not found")
+    print(f"bench: installing {', '.join(LANGGRAPH_REQUIREMENTS)} into {LANGGRAPH_VENV}")
+    subprocess.run([sys.executable, "-m", "venv", str(LANGGRAPH_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, *LANGGRAPH_REQUIREMENTS], check=True)
 
 
 def _meta(pythons: dict[str, str], quick: bool, reps: int) -> dict[str, Any]:
@@ -133,6 +148,7 @@ def _meta(pythons: dict[str, str], quick: bool, reps: int) -> dict[str, Any]:
         "streamgraph": _version(pythons["streamgraph"], "streamgraph"),
         "quick": quick,
         "reps": reps,
+        "sizes": {w.name: w.quick_size if quick else w.size for w in WORKLOADS},
     }
 
 
@@ -147,9 +163,7 @@ def _imports(pythons: dict[str, str], quick: bool) -> dict[str, Any]:
 def main() -> None:
     args = _parse_args()
     reps = args.reps or (2 if args.quick else 5)
-    for python in (args.langgraph_python, args.streamgraph_python):
-        if not Path(python).exists():
-            sys.exit(f"bench: {python} not found (make bench builds both virtualenvs)")
+    _ensure_langgraph_venv(Path(args.langgraph_python))
     pythons = {
         "langgraph": args.langgraph_python,
         "streamgraph": args.streamgraph_python,
@@ -175,8 +189,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {"meta": meta, "figures": rows, "medians": medians, "samples": samples}
     (args.out / "latest.json").write_text(json.dumps(document, indent=2) + "\n")
-    chart = report.chart(rows, meta, args.out / "ratios.png")
-    print(f"\nwrote {args.out / 'latest.json'}" + (f" and {chart}" if chart else ""))
+    # matplotlib lives in the LangGraph virtualenv, so the chart is drawn there.
+    chart = [args.langgraph_python, str(BENCH / "report.py"), str(args.out / "latest.json")]
+    subprocess.run([*chart, str(args.out / "ratios.png")], check=True)
+    print(f"\nwrote {args.out / 'latest.json'} and {args.out / 'ratios.png'}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ class PacedChatModel(BaseChatModel):
     """Yields fixed tokens ``interval`` seconds apart, stamping each just before handing it over."""
 
     def __init__(self, tokens: list[str], interval: float, stamps: list[int]) -> None:
-        super().__init__()
+        super().__init__(model_name="paced")
         self.tokens = tokens
         self.interval = interval
         self.stamps = stamps
