@@ -1,0 +1,239 @@
+"""Messages from the model: whole replies and the chunks they stream in.
+
+>>> first = AIMessageChunk("Hel", id="run-1")
+>>> (first + AIMessageChunk("lo", id="run-1")).content
+'Hello'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from typing_extensions import NotRequired, TypedDict
+
+from streamgraph.messages.base import BaseMessage, BaseMessageChunk, MessageContent
+from streamgraph.messages.tool_calls import (
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    invalid_tool_call,
+    normalize_invalid_tool_calls,
+    normalize_tool_call_chunks,
+    normalize_tool_calls,
+    tool_call,
+)
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "InputTokenDetails",
+    "OutputTokenDetails",
+    "UsageMetadata",
+    "message_chunk_to_message",
+]
+
+
+class InputTokenDetails(TypedDict, total=False):
+    """How the input tokens break down; every key is optional."""
+
+    audio: int
+    cache_read: int
+    cache_creation: int
+
+
+class OutputTokenDetails(TypedDict, total=False):
+    """How the output tokens break down; every key is optional."""
+
+    audio: int
+    reasoning: int
+
+
+class UsageMetadata(TypedDict):
+    """Token counts for one model call.
+
+    >>> UsageMetadata(input_tokens=10, output_tokens=2, total_tokens=12)["total_tokens"]
+    12
+    """
+
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    input_token_details: NotRequired[InputTokenDetails]
+    output_token_details: NotRequired[OutputTokenDetails]
+
+
+class AIMessage(BaseMessage):
+    """A whole reply from the model, with the tool calls it asks for.
+
+    >>> msg = AIMessage("", tool_calls=[{"name": "add", "args": {"a": 1}, "id": "c1"}])
+    >>> msg.tool_calls[0]["type"]
+    'tool_call'
+    """
+
+    __slots__ = ("invalid_tool_calls", "tool_calls", "usage_metadata")
+    type: ClassVar[str] = "ai"
+    _extra_fields: ClassVar[tuple[str, ...]] = (
+        "tool_calls",
+        "invalid_tool_calls",
+        "usage_metadata",
+    )
+
+    tool_calls: list[ToolCall]
+    invalid_tool_calls: list[InvalidToolCall]
+    usage_metadata: UsageMetadata | None
+
+    def __init__(
+        self,
+        content: MessageContent = "",
+        *,
+        id: str | None = None,
+        name: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        tool_calls: Sequence[ToolCall] | None = None,
+        invalid_tool_calls: Sequence[InvalidToolCall] | None = None,
+        usage_metadata: UsageMetadata | None = None,
+    ) -> None:
+        self.content = content
+        self.id = id
+        self.name = name
+        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
+        self.response_metadata = {} if response_metadata is None else response_metadata
+        self.tool_calls = [] if tool_calls is None else normalize_tool_calls(tool_calls)
+        self.invalid_tool_calls = (
+            [] if invalid_tool_calls is None else normalize_invalid_tool_calls(invalid_tool_calls)
+        )
+        self.usage_metadata = usage_metadata
+
+    def _title(self) -> str:
+        return "AI Message"
+
+    def _pretty_extra(self) -> list[str]:
+        lines: list[str] = []
+        if self.tool_calls:
+            lines.append("Tool Calls:")
+            for call in self.tool_calls:
+                lines.append(f"  {call['name']} ({call['id']})")
+                lines.extend(f"    {key}: {value!r}" for key, value in call["args"].items())
+        if self.invalid_tool_calls:
+            lines.append("Invalid Tool Calls:")
+            for bad in self.invalid_tool_calls:
+                lines.append(f"  {bad['name']} ({bad['id']}): {bad['args']!r} {bad['error'] or ''}")
+        return lines
+
+
+class AIMessageChunk(AIMessage, BaseMessageChunk):
+    """One streamed piece of a model reply.
+
+    A chunk is built per token, so construction only stores what it is given: ``tool_calls``
+    is whatever the provider set, never worked out from ``tool_call_chunks``. Adding chunks
+    (``a + b``, ``a + [b, c]`` or :func:`merge_chunks`) joins the pieces and works out the
+    tool calls; :meth:`to_message` turns the result into an :class:`AIMessage`.
+
+    >>> AIMessageChunk("tok", id="run-1").tool_call_chunks
+    []
+    """
+
+    __slots__ = ("tool_call_chunks",)
+    type: ClassVar[str] = "AIMessageChunk"
+    _extra_fields: ClassVar[tuple[str, ...]] = (*AIMessage._extra_fields, "tool_call_chunks")
+
+    tool_call_chunks: list[ToolCallChunk]
+
+    def __init__(
+        self,
+        content: MessageContent = "",
+        *,
+        id: str | None = None,
+        name: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        tool_calls: Sequence[ToolCall] | None = None,
+        invalid_tool_calls: Sequence[InvalidToolCall] | None = None,
+        usage_metadata: UsageMetadata | None = None,
+        tool_call_chunks: Sequence[ToolCallChunk] | None = None,
+    ) -> None:
+        # Written out in full rather than calling AIMessage.__init__: this runs once per token.
+        self.content = content
+        self.id = id
+        self.name = name
+        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
+        self.response_metadata = {} if response_metadata is None else response_metadata
+        self.tool_calls = [] if tool_calls is None else normalize_tool_calls(tool_calls)
+        self.invalid_tool_calls = (
+            [] if invalid_tool_calls is None else normalize_invalid_tool_calls(invalid_tool_calls)
+        )
+        self.usage_metadata = usage_metadata
+        self.tool_call_chunks = (
+            [] if tool_call_chunks is None else normalize_tool_call_chunks(tool_call_chunks)
+        )
+
+    def __add__(self, other: object) -> AIMessageChunk:
+        from streamgraph.messages.merge import merge_chunks
+
+        if isinstance(other, AIMessageChunk):
+            return merge_chunks((self, other))
+        if isinstance(other, (list, tuple)) and all(isinstance(o, AIMessageChunk) for o in other):
+            return merge_chunks((self, *other))
+        return NotImplemented
+
+    def to_message(self) -> AIMessage:
+        """The finished :class:`AIMessage`.
+
+        When the chunk has ``tool_call_chunks``, its tool calls are read from them: arguments
+        must be a complete JSON object (empty arguments mean ``{}``); any other call becomes an
+        entry of ``invalid_tool_calls`` with the reason.
+
+        >>> chunk = AIMessageChunk(tool_call_chunks=[{"name": "f", "args": '{"x": 1}', "id": "c1",
+        ...     "index": 0}])
+        >>> chunk.to_message().tool_calls[0]["args"]
+        {'x': 1}
+        """
+        if self.tool_call_chunks:
+            calls, invalid = _complete_tool_calls(self.tool_call_chunks)
+        else:
+            calls, invalid = list(self.tool_calls), list(self.invalid_tool_calls)
+        return AIMessage(
+            self.content if isinstance(self.content, str) else list(self.content),
+            id=self.id,
+            name=self.name,
+            additional_kwargs=dict(self.additional_kwargs),
+            response_metadata=dict(self.response_metadata),
+            tool_calls=calls,
+            invalid_tool_calls=invalid,
+            usage_metadata=self.usage_metadata,
+        )
+
+
+def message_chunk_to_message(message: BaseMessage) -> BaseMessage:
+    """``message.to_message()`` for a chunk; any other message is returned as it is.
+
+    >>> message_chunk_to_message(AIMessageChunk("hi")).type
+    'ai'
+    """
+    if isinstance(message, AIMessageChunk):
+        return message.to_message()
+    return message
+
+
+def _complete_tool_calls(
+    chunks: list[ToolCallChunk],
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for chunk in chunks:
+        name, raw, call_id = chunk.get("name"), chunk.get("args"), chunk.get("id")
+        try:
+            args = json.loads(raw, strict=False) if raw else {}
+        except ValueError as exc:
+            error = f"tool call arguments are not valid JSON: {exc}"
+            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
+            continue
+        if not isinstance(args, dict):
+            error = f"tool call arguments must be a JSON object, not {type(args).__name__}"
+            invalid.append(invalid_tool_call(name=name, args=raw, id=call_id, error=error))
+            continue
+        calls.append(tool_call(name=name or "", args=args, id=call_id))
+    return calls, invalid
