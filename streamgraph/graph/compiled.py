@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.config import RunnableConfig
@@ -168,7 +168,7 @@ class CompiledStateGraph:
         subgraphs: bool = False,
         context: Any = None,
         version: str = "v1",
-    ) -> Iterator[Any]:
+    ) -> Generator[Any, None, None]:
         """Run the graph, yielding what ``stream_mode`` asks for as it happens.
 
         ::
@@ -211,7 +211,7 @@ class CompiledStateGraph:
         subgraphs: bool = False,
         context: Any = None,
         version: str = "v1",
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """Async twin of :meth:`stream`, for servers and chat UIs::
 
         async for chunk, meta in graph.astream(inputs, stream_mode="messages"):
