@@ -10,10 +10,14 @@
         print(chunk.content, end="")
 """
 
+from streamgraph.prebuilt.condition import tools_condition
 from streamgraph.prebuilt.injection import InjectedState
+from streamgraph.prebuilt.react_agent import create_react_agent
 from streamgraph.prebuilt.tool_node import ToolNode
 
 __all__ = [
     "InjectedState",
     "ToolNode",
+    "create_react_agent",
+    "tools_condition",
 ]
