@@ -44,8 +44,12 @@ def create_react_agent(
     *,
     prompt: Prompt = None,
     state_schema: type[Any] | None = None,
+    context_schema: type[Any] | None = None,
     name: str | None = None,
     checkpointer: Any = None,
+    store: Any = None,
+    interrupt_before: Any = None,
+    interrupt_after: Any = None,
     debug: bool = False,
 ) -> CompiledStateGraph:
     """Build and compile a tool-calling agent around ``model``.
@@ -55,13 +59,15 @@ def create_react_agent(
     :class:`ToolNode` (to choose its error handling). ``prompt`` is a string or a
     ``SystemMessage`` put before the conversation on every model call, or a function
     ``(state) -> messages`` that builds the model's input. ``state_schema`` replaces
-    ``MessagesState`` (it must have a ``messages`` key); ``name`` names the compiled graph.
+    ``MessagesState`` (it must have a ``messages`` key); ``context_schema`` is the graph's
+    run-time context type; ``name`` names the compiled graph. ``checkpointer``, ``store``,
+    ``interrupt_before`` and ``interrupt_after`` are handed to ``compile()``.
     """
     from streamgraph.graph import END, START, MessagesState, StateGraph
 
     tool_node = tools if isinstance(tools, ToolNode) else ToolNode(list(tools))
     bound = _bind(model, tool_node)
-    builder = StateGraph(state_schema or MessagesState)
+    builder = StateGraph(state_schema or MessagesState, context_schema)
     builder.add_node("agent", _AgentNode(bound, _prompt_runner(prompt), tool_node.messages_key))
     builder.add_edge(START, "agent")
     if tool_node.tools_by_name:
@@ -70,7 +76,14 @@ def create_react_agent(
         builder.add_edge("tools", "agent")
     else:
         builder.add_edge("agent", END)
-    return builder.compile(checkpointer=checkpointer, name=name or "agent", debug=debug)
+    return builder.compile(
+        checkpointer=checkpointer,
+        name=name or "agent",
+        debug=debug,
+        store=store,
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
+    )
 
 
 class _AgentNode:

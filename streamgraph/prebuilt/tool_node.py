@@ -79,8 +79,14 @@ class ToolNode:
         """The tools, in the order given."""
         return list(self.tools_by_name.values())
 
-    async def __call__(self, state: Any, config: RunnableConfig | None = None) -> Any:
-        """Run the pending tool calls of ``state`` (the node body the engine calls)."""
+    async def __call__(
+        self, state: Any, config: RunnableConfig | None = None, runtime: Any = None
+    ) -> Any:
+        """Run the pending tool calls of ``state`` (the node body the engine calls).
+
+        ``runtime`` is declared so that the engine prepares the run's ``Runtime`` for this
+        node: tools reach it (and the run's ``context``) with ``get_runtime()``.
+        """
         message = self._last_ai_message(state)
         calls: list[ToolCall] = list(message.tool_calls)
         bad = list(message.invalid_tool_calls)

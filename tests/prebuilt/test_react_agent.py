@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pytest
@@ -20,6 +21,7 @@ from streamgraph.messages import (
 )
 from streamgraph.models import FakeChatModel
 from streamgraph.prebuilt import InjectedState, ToolNode, create_react_agent, tools_condition
+from streamgraph.runtime import get_runtime
 from streamgraph.tools import InjectedToolCallId, tool
 from streamgraph.types import Command
 
@@ -278,3 +280,27 @@ def test_tool_node_in_a_hand_built_graph() -> None:
     printed = run_reference_loop(graph, {"messages": [HumanMessage("Oslo?")]})
     assert printed == "\n[Calling tool: weather]sunny in OsloSunny."
     assert END == "__end__"
+
+
+@dataclass
+class UserContext:
+    user_id: str
+
+
+@tool
+def my_id() -> str:
+    """The id of the user talking."""
+    context: UserContext = get_runtime().context
+    return context.user_id
+
+
+def test_context_schema_reaches_tools_through_the_runtime() -> None:
+    model = FakeChatModel(responses=[calls(("my_id", {}, "c1")), "Done."])
+    agent = create_react_agent(model, [my_id], context_schema=UserContext)
+    final = agent.invoke(USER, context=UserContext(user_id="u-42"))
+    assert final["messages"][2].content == "u-42"
+
+
+def test_persistence_options_reach_compile() -> None:
+    with pytest.raises(ConfigurationError, match="checkpointer"):
+        create_react_agent(FakeChatModel(responses=["ok"]), [weather], checkpointer=object())
