@@ -105,9 +105,21 @@ def test_messages_mode_order_tokens_then_tool_messages_once_then_answer_tokens()
     assert [c["args"] for c in merged.tool_calls] == [{"city": "Oslo"}, {"city": "Lima"}]
     answer = "".join(m.content for m, _ in items[first_tool + 2 :])
     assert answer == "Oslo is sunny; Lima could not be checked."
-    # each streamed ToolMessage is the one that lands in state
-    final = agent.invoke(USER)["messages"]
+
+
+def test_streamed_tool_messages_are_the_ones_that_land_in_state() -> None:
+    agent = create_react_agent(parallel_then_answer(), [weather])
+    streamed: list[ToolMessage] = []
+    last_values: dict[str, Any] = {}
+    for mode, data in agent.stream(USER, stream_mode=["messages", "values"]):
+        if mode == "values":
+            last_values = data
+        elif isinstance(data[0], ToolMessage):
+            streamed.append(data[0])
+    final = last_values["messages"]
     assert [m.type for m in final] == ["human", "ai", "tool", "tool", "ai"]
+    assert [m.id for m in streamed] == [m.id for m in final[2:4]]
+    assert all(m.id for m in streamed)
 
 
 def test_invoke_returns_the_whole_conversation() -> None:
