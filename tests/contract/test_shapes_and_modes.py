@@ -86,7 +86,7 @@ def inner_ns(items: list[Any]) -> tuple[str, ...]:
     return ns
 
 
-# -- §1 shapes -------------------------------------------------------------------------------
+# -- §1 shapes --------------------------------------------------------------------------------
 async def test_single_mode_string_yields_bare_updates_payloads(door: str) -> None:
     items = await collect(_counter_chain(), {"count": 0, "log": []}, door, stream_mode="updates")
     assert items == [{"a": {"count": 1, "log": ["a"]}}, {"b": {"count": 2, "log": ["b"]}}]
@@ -263,7 +263,7 @@ async def test_sync_invoke_of_another_graph_works_inside_an_async_node(door: str
     assert state["messages"][-1].content == "count=2"
 
 
-# -- §2 modes --------------------------------------------------------------------------------
+# -- §2 modes ---------------------------------------------------------------------------------
 async def test_values_mode_first_item_is_the_input_applied_then_state_after_each_step(
     door: str,
 ) -> None:
