@@ -191,8 +191,11 @@ def test_a_failing_task_cancels_its_siblings(sibling_kind: str) -> None:
     slow = ProbeModel(tokens=10_000, delay=0.001)
     sibling = _sync_node(slow) if sibling_kind == "sync" else _async_node(slow)
 
+    consumer_saw_token = threading.Event()
+
     async def fail(state: MessagesState) -> dict[str, Any]:
-        await asyncio.to_thread(slow.started.wait, 5.0)  # fail once the sibling is streaming
+        # fail only once the consumer has received one of the sibling's tokens
+        await asyncio.to_thread(consumer_saw_token.wait, 5.0)
         raise RuntimeError("failed on purpose")
 
     graph = (
@@ -207,6 +210,7 @@ def test_a_failing_task_cancels_its_siblings(sibling_kind: str) -> None:
     with pytest.raises(RuntimeError, match="failed on purpose"):
         for _ in graph.stream(INPUTS, stream_mode="messages"):
             tokens += 1
+            consumer_saw_token.set()
     assert tokens >= 1  # events produced before the failure were delivered
     assert slow.closed.wait(1.0)
     assert slow.produced < 10_000
