@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from streamgraph.models.anthropic import ChatAnthropic
+from streamgraph.models.base import BaseChatModel
 from streamgraph.models.openai import ChatOpenAI
 from streamgraph.testing import MockProviderServer
 
@@ -32,6 +33,17 @@ def make_anthropic(server: MockProviderServer) -> Iterator[Callable[..., ChatAnt
     yield make
     for model in made:
         model.close()
+
+
+@pytest.fixture(params=["anthropic", "openai"])
+def make_model(
+    request: pytest.FixtureRequest,
+    make_anthropic: Callable[..., ChatAnthropic],
+    make_openai: Callable[..., ChatOpenAI],
+) -> Callable[..., BaseChatModel]:
+    """Either provider's model (the test runs once per provider); skipped without its SDK."""
+    pytest.importorskip(request.param)
+    return make_anthropic if request.param == "anthropic" else make_openai
 
 
 @pytest.fixture

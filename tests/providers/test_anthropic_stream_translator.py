@@ -79,7 +79,7 @@ def test_cache_counts_are_part_of_input_tokens() -> None:
 
 
 def test_redacted_thinking_is_kept_whole() -> None:
-    payloads = [
+    payloads: list[dict[str, Any]] = [
         {"type": "message_start", "message": {"id": "msg_r", "model": "m", "usage": None}},
         {
             "type": "content_block_start",

@@ -24,6 +24,8 @@ from streamgraph.testing import (
 
 from .streams import VIAS, Via, collect, whole
 
+pytest.importorskip("anthropic")
+
 MakeModel = Callable[..., ChatAnthropic]
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -37,8 +39,9 @@ WEATHER_TOOL = {
 
 @pytest.mark.parametrize("option", ["temperature", "top_p", "top_k"])
 def test_sampling_options_are_refused_at_construction(option: str) -> None:
+    options: dict[str, Any] = {option: 0.5}
     with pytest.raises(ConfigurationError, match=option) as info:
-        ChatAnthropic(model="claude-test", **{option: 0.5})
+        ChatAnthropic(model="claude-test", **options)
     assert "2026-10-21" in str(info.value)
 
 

@@ -6,8 +6,6 @@ import http.client
 import json
 from typing import Any
 
-import anthropic
-import openai
 import pytest
 
 from streamgraph.testing import (
@@ -19,6 +17,9 @@ from streamgraph.testing import (
     Thinking,
     ToolCall,
 )
+
+anthropic: Any = pytest.importorskip("anthropic")
+openai: Any = pytest.importorskip("openai")
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -76,7 +77,7 @@ def test_openai_wrong_key_gets_openai_error_shape(server: MockProviderServer) ->
         openai.OpenAI(api_key="wrong", base_url=server.base_url_openai, max_retries=0) as client,
         pytest.raises(openai.AuthenticationError) as info,
     ):
-        client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+        client.chat.completions.create(model="m", messages=USER)
     assert info.value.code == "invalid_api_key"
 
 
@@ -85,7 +86,7 @@ def test_openai_usage_chunk_only_when_asked(server: MockProviderServer) -> None:
         for include in (True, False):
             with client.chat.completions.create(
                 model="m",
-                messages=USER,  # type: ignore[arg-type]
+                messages=USER,
                 stream=True,
                 stream_options={"include_usage": include},
             ) as stream:
@@ -124,7 +125,7 @@ def test_http_errors_carry_retry_after(server: MockProviderServer) -> None:
 def test_server_sees_a_client_hang_up_during_a_held_stream(server: MockProviderServer) -> None:
     server.enqueue(Reply(Text.tokens(10), hold_after=2))
     with openai.OpenAI(api_key="test-key", base_url=server.base_url_openai) as client:
-        stream = client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
+        stream = client.chat.completions.create(model="m", messages=USER, stream=True)
         with stream:
             pieces = [next(stream).choices[0].delta.content for _ in range(3)]
         assert pieces == ["", "tok0 ", "tok1 "]

@@ -54,6 +54,6 @@ def test_refusal_pieces_land_in_additional_kwargs() -> None:
 def test_llamacpp_stream_with_null_content_and_timings() -> None:
     chunks = translate("llamacpp_openai_chat.sse")
     message = merge_chunks(chunks).to_message()
-    assert message.content.startswith("Hello")
+    assert message.text.startswith("Hello")
     assert message.usage_metadata is not None
     assert message.usage_metadata["input_tokens"] == 36
