@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any, cast
 
 import pytest
 
@@ -52,7 +53,7 @@ async def test_closing_a_sync_stream_closes_the_response(
     server: MockProviderServer, make_model: MakeModel
 ) -> None:
     server.enqueue(long_reply())
-    stream = make_model().stream("hi")
+    stream = cast(Generator[AIMessageChunk, Any, Any], make_model().stream("hi"))
     assert next(stream).content == "tok0 "
     stream.close()
     assert server.wait_for_disconnect(timeout=BOUND)
@@ -73,7 +74,7 @@ async def test_aclose_closes_the_response(
     server: MockProviderServer, make_model: MakeModel
 ) -> None:
     server.enqueue(long_reply())
-    stream = make_model().astream("hi")
+    stream = cast(AsyncGenerator[AIMessageChunk, Any], make_model().astream("hi"))
     assert (await stream.__anext__()).content == "tok0 "
     await stream.aclose()
     assert await asyncio.to_thread(server.wait_for_disconnect, 1, BOUND)
@@ -103,7 +104,7 @@ async def test_the_model_is_reusable_after_a_cancelled_stream(
 ) -> None:
     server.enqueue(long_reply(), Reply(Text("again")))
     model = make_model()
-    stream = model.stream("hi")
+    stream = cast(Generator[AIMessageChunk, Any, Any], model.stream("hi"))
     next(stream)
     stream.close()
     assert "".join(str(c.content) for c in model.stream("hi")) == "again"
