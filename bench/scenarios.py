@@ -9,6 +9,7 @@ import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, TypedDict
 
 from measure import (
@@ -164,10 +165,8 @@ def _model_ttft_us(fw: Framework, is_async: bool) -> float:
     samples = []
     for _ in range(TTFT_RUNS):
         model = fw.paced(split_words(script_text(5)), PACE_S, [])
-        if is_async:
-            seen = asyncio.run(adrain(lambda m=model: m.astream(messages)))
-        else:
-            seen = drain(lambda m=model: m.stream(messages))
+        start = partial(model.astream if is_async else model.stream, messages)
+        seen = asyncio.run(adrain(start)) if is_async else drain(start)
         samples.append(seen.first_us)
     return median(samples)
 

@@ -6,7 +6,7 @@ Usage: ``bench/.venv-langgraph/bin/python bench/workloads_langgraph.py WORKLOAD 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
@@ -21,8 +21,8 @@ class ScriptedChatModel(BaseChatModel):
     """Streams fixed tokens natively from ``_stream`` / ``_astream``.
 
     With ``interval == 0`` the async stream never yields to the event loop between tokens, like
-    the streamgraph side's scripted model. The last chunk carries ``chunk_position="last"`` as a
-    provider integration's would, so langchain-core adds no empty closing chunk of its own.
+    the streamgraph side's scripted model. The last chunk carries ``chunk_position="last"``, so
+    langchain-core appends no empty closing chunk and both sides deliver one chunk per token.
     """
 
     tokens: list[str]
@@ -35,7 +35,7 @@ class ScriptedChatModel(BaseChatModel):
         return "scripted"
 
     def _chunk(self, i: int) -> ChatGenerationChunk:
-        position = "last" if i == len(self.tokens) - 1 else None
+        position: Literal["last"] | None = "last" if i == len(self.tokens) - 1 else None
         chunk = ChatGenerationChunk(
             message=AIMessageChunk(content=self.tokens[i], chunk_position=position)
         )
@@ -44,7 +44,11 @@ class ScriptedChatModel(BaseChatModel):
         return chunk
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for i in range(len(self.tokens)):
             if i and self.interval:
@@ -52,7 +56,11 @@ class ScriptedChatModel(BaseChatModel):
             yield self._chunk(i)
 
     async def _astream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         for i in range(len(self.tokens)):
             if i and self.interval:
@@ -60,7 +68,11 @@ class ScriptedChatModel(BaseChatModel):
             yield self._chunk(i)
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
     ) -> ChatResult:
         merged = merge_chat_generation_chunks(list(self._stream(messages, stop)))
         return ChatResult(generations=[merged] if merged else [])

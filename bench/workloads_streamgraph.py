@@ -29,15 +29,17 @@ class PacedChatModel(BaseChatModel):
         for i, token in enumerate(self.tokens):
             if i:
                 time.sleep(self.interval)
+            chunk = AIMessageChunk(content=token)
             self.stamps.append(time.perf_counter_ns())
-            yield AIMessageChunk(content=token)
+            yield chunk
 
     async def _astream(self, request: Any) -> AsyncIterator[AIMessageChunk]:
         for i, token in enumerate(self.tokens):
             if i:
                 await asyncio.sleep(self.interval)
+            chunk = AIMessageChunk(content=token)
             self.stamps.append(time.perf_counter_ns())
-            yield AIMessageChunk(content=token)
+            yield chunk
 
 
 STREAMGRAPH = Framework(
