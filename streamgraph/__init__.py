@@ -15,18 +15,16 @@
         print(chunk.content, end="", flush=True)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from streamgraph.config import RunnableConfig, get_config, get_stream_writer
 from streamgraph.errors import GraphRecursionError, InvalidUpdateError, StreamGraphError
-from streamgraph.graph import (
-    END,
-    START,
-    CompiledStateGraph,
-    MessagesState,
-    StateGraph,
-    add_messages,
-)
+from streamgraph.graph import END, START, MessagesState, StateGraph, add_messages
 from streamgraph.runtime import Runtime, get_runtime
 from streamgraph.types import Command, RetryPolicy, Send, StreamMode, StreamPart
+
+if TYPE_CHECKING:
+    from streamgraph.graph.compiled import CompiledStateGraph
 
 __version__ = "0.1.0"
 
@@ -52,3 +50,11 @@ __all__ = [
     "get_runtime",
     "get_stream_writer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CompiledStateGraph":  # loads the engine: see streamgraph.graph
+        from streamgraph.graph.compiled import CompiledStateGraph
+
+        return CompiledStateGraph
+    raise AttributeError(f"module 'streamgraph' has no attribute {name!r}")

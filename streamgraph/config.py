@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from typing_extensions import TypedDict
-
+from streamgraph._compat import TypedDict
 from streamgraph.engine.context import current_task
 from streamgraph.types import StreamWriter
 

@@ -38,7 +38,7 @@ class Runtime(Generic[ContextT]):
 def get_runtime() -> Runtime[Any]:
     """The Runtime of the node being run."""
     task = current_task()
-    if task is None or task.runtime is None:
+    if task is None:
         raise RuntimeError("get_runtime() was called outside a running graph")
     runtime: Runtime[Any] = task.runtime
     return runtime

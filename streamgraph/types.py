@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from typing_extensions import TypedDict
+from streamgraph._compat import TypedDict
 
 __all__ = [
     "STREAM_MODES",

@@ -104,11 +104,21 @@ class TaskContext:
     tags: tuple[str, ...]
     user_metadata: dict[str, Any]
     base_metadata: dict[str, Any]
-    runtime: Runtime[Any] | None = None
+    context: Any = None
     cancelled: bool = False
+    _runtime: Runtime[Any] | None = None
 
     def __hash__(self) -> int:
         return id(self)
+
+    @property
+    def runtime(self) -> Runtime[Any]:
+        """The :class:`Runtime` of this task (built on first use)."""
+        if self._runtime is None:
+            from streamgraph.runtime import Runtime
+
+            self._runtime = Runtime(context=self.context, stream_writer=self.writer)
+        return self._runtime
 
     def write_custom(self, value: Any) -> None:
         """The stream writer of this task."""

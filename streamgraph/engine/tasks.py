@@ -73,7 +73,6 @@ class TaskRunner:
         self.copied = {k: configurable[k] for k in _CONFIGURABLE_COPIED if k in configurable}
         self.max_concurrency = config.get("max_concurrency")
         self.context = context
-        self._runtime_cache: Any = None
 
     # -- building tasks ----------------------------------------------------------------
     def pull_task(self, name: str, step: int) -> Task:
@@ -124,11 +123,8 @@ class TaskRunner:
             tags=tags,
             user_metadata=user,
             base_metadata=base,
+            context=self.context,
         )
-        if "runtime" in spec.inject:
-            from streamgraph.runtime import Runtime
-
-            ctx.runtime = Runtime(context=self.context, stream_writer=ctx.writer)
         return Task(spec, ctx, node_input)
 
     # -- running a step ----------------------------------------------------------------

@@ -137,8 +137,8 @@ class CompiledStateGraph:
         cfg: RunnableConfig = {**parent.config, **(config or {})}
         cfg["tags"] = list(dict.fromkeys([*parent.tags, *((config or {}).get("tags") or [])]))
         cfg["metadata"] = {**parent.user_metadata, **((config or {}).get("metadata") or {})}
-        if context is None and parent.runtime is not None:
-            context = parent.runtime.context
+        if context is None:
+            context = parent.context
         return GraphRun(
             self.plan,
             parent.run,

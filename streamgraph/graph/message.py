@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from typing_extensions import TypedDict
-
+from streamgraph._compat import TypedDict
 from streamgraph.messages import AnyMessage, add_messages
 
 __all__ = ["MessagesState", "add_messages"]

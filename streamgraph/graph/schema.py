@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_type_hints
 
-from typing_extensions import get_type_hints, is_typeddict
-
+from streamgraph._compat import is_typeddict
 from streamgraph.engine.channels import MISSING, Channel, LastValue, Reducer
 from streamgraph.errors import GraphSetupError, InvalidUpdateError
 

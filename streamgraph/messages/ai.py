@@ -11,8 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from typing_extensions import NotRequired, TypedDict
-
+from streamgraph._compat import NotRequired, TypedDict
 from streamgraph.messages.base import BaseMessage, BaseMessageChunk, MessageContent
 from streamgraph.messages.tool_calls import (
     InvalidToolCall,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
-    from typing_extensions import Self
 
+    from streamgraph._compat import Self
     from streamgraph.messages.tool_calls import ToolCall
 
 __all__ = ["BaseMessage", "BaseMessageChunk", "MessageContent"]

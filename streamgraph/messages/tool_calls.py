@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from typing_extensions import NotRequired, TypedDict
+from streamgraph._compat import NotRequired, TypedDict
 
 __all__ = [
     "InvalidToolCall",

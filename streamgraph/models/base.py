@@ -15,24 +15,16 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from typing_extensions import Self, TypedDict
-
+from streamgraph._compat import Self
 from streamgraph.errors import ConfigurationError
 from streamgraph.models.call import LLMCall, new_message_id
+from streamgraph.tools.base import ToolSpec
 
 if TYPE_CHECKING:
     from streamgraph.config import RunnableConfig
     from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage
 
 __all__ = ["BaseChatModel", "ChatRequest", "ToolChoice", "ToolSpec"]
-
-
-class ToolSpec(TypedDict):
-    """A tool as providers receive it: a name, a description and a JSON schema."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any]
 
 
 ToolChoice = Literal["auto", "any", "none"] | dict[str, str] | None

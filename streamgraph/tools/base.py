@@ -35,8 +35,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from typing_extensions import TypedDict
-
+from streamgraph._compat import TypedDict
 from streamgraph.errors import ConfigurationError, ToolError
 from streamgraph.tools.injection import Injection
 from streamgraph.tools.schema import ToolSignature, schema_signature, signature_of
