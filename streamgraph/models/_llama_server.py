@@ -56,6 +56,8 @@ _POLL_INTERVAL = 0.05
 _STDERR_TAIL = 2000
 # Runs the file given as argv[1] as __main__ without putting its folder on sys.path (a script run
 # by path would get ``streamgraph/models`` first on sys.path, where ``openai.py`` shadows the SDK).
+# Straight to 127.0.0.1: a proxy from HTTP_PROXY / ALL_PROXY must not see (or break) the check.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _RUN_FILE = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 
 
@@ -250,9 +252,7 @@ class _Start:
                 self.timed_out.set()
                 break
             try:
-                with urllib.request.urlopen(
-                    f"{base_url}/health", timeout=min(remaining, 2.0)
-                ) as response:
+                with _DIRECT.open(f"{base_url}/health", timeout=min(remaining, 2.0)) as response:
                     if response.status == 200:
                         return
             except urllib.error.HTTPError as error:  # 503 while the model loads

@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from typing_extensions import Self
-
+from streamgraph._compat import Self
 from streamgraph.errors import ConfigurationError, MissingDependencyError, ProviderError
 from streamgraph.messages.ai import AIMessage, AIMessageChunk
 from streamgraph.models._llama_server import (
@@ -29,7 +29,7 @@ from streamgraph.models._llama_server import (
     ensure_server,
     shutdown_servers,
 )
-from streamgraph.models._sdk import DEFAULT_TIMEOUT, ClientPool
+from streamgraph.models._sdk import DEFAULT_TIMEOUT, ClientPool, import_sdk
 from streamgraph.models.base import ChatRequest
 from streamgraph.models.openai import ChatOpenAI
 
@@ -120,7 +120,6 @@ class ChatLocal(ChatOpenAI):
             temperature=temperature,
             max_tokens=max_tokens,
             stop=stop,
-            api_key="not-needed",  # the local server checks no key
             timeout=timeout,
             max_retries=max_retries,
             model_kwargs=model_kwargs,
@@ -181,6 +180,27 @@ class ChatLocal(ChatOpenAI):
                 self._server = server
                 stale.close()
         return server
+
+    def _new_client(self, kind: str = "OpenAI") -> Any:
+        sdk = import_sdk("openai", "local")
+        is_async = kind == "AsyncOpenAI"
+        # trust_env=False: a proxy from HTTP_PROXY / ALL_PROXY must never carry local traffic.
+        http = (sdk.DefaultAsyncHttpxClient if is_async else sdk.DefaultHttpxClient)(
+            trust_env=False
+        )
+        client = getattr(sdk, kind)(
+            api_key="not-needed",  # the local server checks no key
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self._default_headers or None,
+            http_client=http,
+        )
+        if not is_async:
+            # The SDK closes only connections it made itself when a client is collected; async
+            # clients are closed with their event loop by the client pool.
+            weakref.finalize(client, http.close)
+        return client
 
     # -- the hooks: make sure the server runs, then speak OpenAI to it ------------------------
 

@@ -11,6 +11,8 @@ import importlib.machinery
 import importlib.util
 import os
 import socket
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +110,22 @@ def test_shutdown_stops_the_process_and_the_port_refuses(settings: ServerSetting
     assert not server.running
     assert _refuses_connections(server.base_url)
     assert _llama_server.running_servers() == []
+
+
+@needs_local_model
+def test_servers_stop_when_the_interpreter_exits() -> None:
+    script = (
+        "from streamgraph.models.local import ChatLocal\nprint(ChatLocal().server().base_url)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    base_url = done.stdout.strip()
+    assert base_url.startswith("http://127.0.0.1:")
+    assert _refuses_connections(base_url)  # the atexit hook waited for the server to exit
 
 
 @needs_local_model
@@ -266,6 +284,15 @@ def test_shutdown_servers_stops_the_server_and_the_next_call_starts_a_new_one() 
     assert model.invoke("Say hello.").content
     assert model.server() is not old
     assert model.base_url == f"{model.server().base_url}/v1"
+
+
+@needs_local_model
+async def test_a_proxy_in_the_environment_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens on the discard port
+    model = ChatLocal(temperature=0, max_tokens=4, max_retries=0)
+    assert (await model.ainvoke("Say hello.")).content
+    assert model.invoke("Say hello.").content
 
 
 @needs_local_model
