@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.context import _TASK, TaskContext
+from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
 from streamgraph.engine.threads import in_worker_thread
 from streamgraph.graph.nodes import NodeSpec
@@ -36,7 +37,7 @@ class ParentCommand(Exception):
 class Task:
     """One node run in one step."""
 
-    __slots__ = ("ctx", "goto", "input", "name", "routes", "spec", "writes")
+    __slots__ = ("ctx", "goto", "input", "name", "routes", "scope", "spec", "writes")
 
     def __init__(self, spec: NodeSpec, ctx: TaskContext, node_input: Any) -> None:
         self.spec = spec
@@ -46,6 +47,7 @@ class Task:
         self.writes: dict[str, Any] = {}
         self.goto: list[str | Send] = []
         self.routes: list[Any] = []
+        self.scope: Any = None
 
 
 def _dedupe(*groups: Any) -> tuple[str, ...]:
@@ -248,10 +250,13 @@ class TaskRunner:
             self.run.live_tasks.add(task.ctx)
         if self.run.cancelled:
             task.ctx.cancelled = True
+        task.scope = open_task_scope(task.ctx)
 
     def _exit(self, task: Task) -> None:
         with self.run.lock:
             self.run.live_tasks.discard(task.ctx)
+        if task.scope is not None:
+            task.scope.__exit__(None, None, None)
 
     def _wants(self, mode: str) -> bool:
         return mode in self.run.modes and (not self.graph.ns or self.run.subgraphs)
