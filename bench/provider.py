@@ -14,9 +14,10 @@ from typing import Any
 
 from measure import Drained, delays_us, drain, expect, median, percentile
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-5"
 KEY = "test-key"
 PACE_S = 0.001
+TTFT_RUNS = 3  # short paced streams per side and repetition, for time to first token
 # The Anthropic stream ends with content_block_stop, message_delta and message_stop after the text.
 TRAILING_EVENTS = 3
 
@@ -92,9 +93,9 @@ def measure(bench: Bench, reps: int, paced_tokens: int, fast_tokens: int) -> dic
         bench.run(side, 20, 0.0)  # warm-up: connections, imports, caches
     for _ in range(reps):
         for side in sides:
-            seen, delayed = bench.run(side, paced_tokens, PACE_S)
-            ttft[side].append(seen.first_us)
-            delays[side].extend(delayed)
+            for _ in range(TTFT_RUNS):
+                ttft[side].append(bench.run(side, 5, PACE_S)[0].first_us)
+            delays[side].extend(bench.run(side, paced_tokens, PACE_S)[1])
             seen, _ = bench.run(side, fast_tokens, 0.0)
             per_token[side].append(seen.elapsed_us / fast_tokens)
     out: dict[str, Any] = {

@@ -138,7 +138,7 @@ def _ensure_langgraph_venv(python: Path) -> None:
     subprocess.run([*pip, *LANGGRAPH_REQUIREMENTS], check=True)
 
 
-def _meta(pythons: dict[str, str], quick: bool, reps: int) -> dict[str, Any]:
+def _meta(pythons: dict[str, str], plan: list[Workload], quick: bool, reps: int) -> dict[str, Any]:
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -148,7 +148,7 @@ def _meta(pythons: dict[str, str], quick: bool, reps: int) -> dict[str, Any]:
         "streamgraph": _version(pythons["streamgraph"], "streamgraph"),
         "quick": quick,
         "reps": reps,
-        "sizes": {w.name: w.quick_size if quick else w.size for w in WORKLOADS},
+        "sizes": {w.name: w.quick_size if quick else w.size for w in plan},
     }
 
 
@@ -170,9 +170,10 @@ def main() -> None:
         "floor": args.streamgraph_python,
     }
     wanted = set(args.only or [w.name for w in WORKLOADS] + ["import", "provider"])
-    meta = _meta(pythons, args.quick, reps)
+    plan = [w for w in WORKLOADS if w.name in wanted]
+    meta = _meta(pythons, plan, args.quick, reps)
     print(f"bench: {reps} repetitions{' (quick)' if args.quick else ''}", flush=True)
-    samples = _measure([w for w in WORKLOADS if w.name in wanted], pythons, reps, args.quick)
+    samples = _measure(plan, pythons, reps, args.quick)
     medians: dict[str, Any] = {
         name: {side: _medians(runs) for side, runs in by_side.items()}
         for name, by_side in samples.items()
