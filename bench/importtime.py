@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections import defaultdict
 
-from measure import median
+from measure import child_env, median
 
 # Run from a neutral directory: ``-c`` puts the working directory first on sys.path, and a
 # checkout there would be imported instead of the installed package.
@@ -24,7 +24,9 @@ STATEMENTS = {
 
 def _wall_ms(python: str, code: str) -> float:
     start = time.perf_counter_ns()
-    subprocess.run([python, "-c", code], check=True, capture_output=True, cwd=NEUTRAL_CWD)
+    subprocess.run(
+        [python, "-c", code], check=True, capture_output=True, cwd=NEUTRAL_CWD, env=child_env()
+    )
     return (time.perf_counter_ns() - start) / 1e6
 
 
@@ -54,6 +56,7 @@ def top_packages(python: str, side: str, top: int = 5) -> list[tuple[str, float]
         capture_output=True,
         text=True,
         cwd=NEUTRAL_CWD,
+        env=child_env(),
     )
     per_package: dict[str, float] = defaultdict(float)
     for line in run.stderr.splitlines():

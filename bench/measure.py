@@ -6,6 +6,7 @@ a script run as ``python bench/<worker>.py WORKLOAD --size N``; it prints one JS
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -19,6 +20,15 @@ Result = dict[str, Any]
 Workload = Callable[[int], Result]
 
 _WORD = re.compile(r"\s*\S+")
+
+
+def child_env() -> dict[str, str]:
+    """The environment for measured child processes: this one, with bytecode caching on.
+
+    An installed package imports from cached bytecode; with ``PYTHONDONTWRITEBYTECODE`` set,
+    a source checkout would be compiled again in every process and its import time inflated.
+    """
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def script_text(n_tokens: int) -> str:

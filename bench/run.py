@@ -25,7 +25,7 @@ from typing import Any
 
 import importtime
 import report
-from measure import median
+from measure import child_env, median
 
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = {
@@ -65,7 +65,9 @@ def _job(python: str, side: str, workload: str, size: int) -> dict[str, Any]:
     """Run one measurement in a fresh process; its last stdout line is the result."""
     argv = [python, str(SCRIPTS[side]), workload, "--size", str(size)]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=child_env()
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {TIMEOUT_S} s"}
     if done.returncode:
@@ -107,7 +109,7 @@ def _version(python: str, package: str) -> str:
 def _provider(python: str, quick: bool) -> dict[str, Any]:
     """Workload 7 runs on the project's Python only: streamgraph against the bare SDK."""
     argv = [python, str(BENCH / "provider.py"), *(["--quick"] if quick else [])]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=child_env())
     if done.returncode:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
         return {"error": lines[-1]}
