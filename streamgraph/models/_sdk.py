@@ -20,7 +20,7 @@ from typing import Any
 
 from streamgraph.errors import MissingDependencyError
 
-__all__ = ["ClientPool", "import_sdk", "parse_retry_after", "split_known"]
+__all__ = ["ClientPool", "import_sdk", "parse_retry_after", "shared_ssl_context", "split_known"]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds the SDK waits for the next bytes before giving up, so a stalled stream never hangs."""
@@ -32,6 +32,23 @@ def import_sdk(package: str, extra: str) -> ModuleType:
         return importlib.import_module(package)
     except ImportError as exc:
         raise MissingDependencyError(package, extra) from exc
+
+
+_ssl_lock = threading.Lock()
+_ssl_context: Any = None
+
+
+def shared_ssl_context() -> Any:
+    """One TLS context for every client this process makes.
+
+    Building one costs tens of milliseconds (it loads the CA bundle), and a sync ``stream``
+    of a graph gets a fresh event loop, so a fresh async client, per run.
+    """
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = import_sdk("httpx2", "anthropic").create_ssl_context()
+        return _ssl_context
 
 
 class ClientPool:
@@ -55,6 +72,8 @@ class ClientPool:
         with self._lock:
             if self._sync is None:
                 self._sync = self._make_sync()
+                # Close its connections when the model goes away without close().
+                weakref.finalize(self, self._sync.close)
             return self._sync
 
     async def async_client(self) -> Any:

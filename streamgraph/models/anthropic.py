@@ -35,6 +35,7 @@ from streamgraph.models._sdk import (
     ClientPool,
     import_sdk,
     parse_retry_after,
+    shared_ssl_context,
     split_known,
 )
 from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
@@ -122,10 +123,14 @@ class ChatAnthropic(BaseChatModel):
         }
 
     def _new_client(self) -> Any:
-        return import_sdk("anthropic", "anthropic").Anthropic(**self._client_options())
+        sdk = import_sdk("anthropic", "anthropic")
+        http = sdk.DefaultHttpxClient(verify=shared_ssl_context())
+        return sdk.Anthropic(**self._client_options(), http_client=http)
 
     def _new_async_client(self) -> Any:
-        return import_sdk("anthropic", "anthropic").AsyncAnthropic(**self._client_options())
+        sdk = import_sdk("anthropic", "anthropic")
+        http = sdk.DefaultAsyncHttpxClient(verify=shared_ssl_context())
+        return sdk.AsyncAnthropic(**self._client_options(), http_client=http)
 
     def close(self) -> None:
         """Close the HTTP connections this model holds (it reopens them when used again)."""

@@ -33,6 +33,7 @@ from streamgraph.models._sdk import (
     ClientPool,
     import_sdk,
     parse_retry_after,
+    shared_ssl_context,
     split_known,
 )
 from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
@@ -100,8 +101,12 @@ class ChatOpenAI(BaseChatModel):
 
     def _new_client(self, kind: str = "OpenAI") -> Any:
         sdk = import_sdk("openai", "openai")
+        http_class = (
+            sdk.DefaultAsyncHttpxClient if kind == "AsyncOpenAI" else sdk.DefaultHttpxClient
+        )
         try:
             return getattr(sdk, kind)(
+                http_client=http_class(verify=shared_ssl_context()),
                 api_key=self._api_key,
                 base_url=self.base_url,
                 timeout=self.timeout,
