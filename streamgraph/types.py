@@ -17,6 +17,7 @@ __all__ = [
     "StreamPart",
     "StreamWriter",
     "default_retry_on",
+    "interrupt",
 ]
 
 StreamMode = Literal["values", "updates", "messages", "custom", "tasks", "debug", "checkpoints"]
@@ -171,3 +172,17 @@ class RetryPolicy:
         if self.jitter:
             wait += random.uniform(0, 1)
         return wait
+
+
+def interrupt(value: Any) -> Any:
+    """Pause the run for human input. Needs a checkpointer to resume from.
+
+    This version of streamgraph has no persistence, so there is nothing to resume from:
+    calling it raises ``ConfigurationError``, as LangGraph does without a checkpointer.
+    """
+    from streamgraph.errors import ConfigurationError
+
+    raise ConfigurationError(
+        "interrupt() needs a checkpointer to resume the run from, and this version of "
+        f"streamgraph has no persistence; the value was {value!r}"
+    )
