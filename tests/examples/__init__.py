@@ -1,0 +1,1 @@
+"""Tests of the runnable examples, the demo, and the reference's snippets."""
