@@ -14,6 +14,8 @@ from streamgraph import START, MessagesState, StateGraph, get_stream_writer
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessage, AIMessageChunk
 from streamgraph.models import FakeChatModel
+from streamgraph.prebuilt import ToolNode
+from streamgraph.tools import tool
 from tests.contract.helpers import (
     DOORS,
     INPUTS,
@@ -425,3 +427,61 @@ async def test_a_graph_streamed_inside_a_node_streams_its_tokens_into_the_parent
     assert [type(m) for m, _ in items] == [AIMessageChunk] * 4
     assert "".join(str(c.content) for c, _ in items) == "from the inner graph"
     assert {meta["langgraph_node"] for _, meta in items} == {"inner"}
+
+
+# -- tools and batches -------------------------------------------------------------------------
+async def test_model_batches_inside_a_node_are_captured(door: str, kind: str) -> None:
+    model = FakeChatModel(responses=["batch one", "batch two"])
+    if kind == "sync":
+
+        def node(state: MessagesState) -> dict[str, Any]:
+            return {"messages": model.batch(["a", "b"])}
+
+    else:
+
+        async def node(state: MessagesState) -> dict[str, Any]:  # type: ignore[misc]
+            return {"messages": await model.abatch(["a", "b"])}
+
+    items = await collect(one_node_graph(node), INPUTS, door, stream_mode=["messages", "values"])
+    payloads = tagged(items, "messages")
+    assert wholes(payloads) == []
+    texts: dict[str | None, str] = {}
+    for chunk, _ in payloads:
+        texts[chunk.id] = texts.get(chunk.id, "") + str(chunk.content)
+    final = tagged(items, "values")[-1]["messages"][1:]
+    assert texts == {m.id: m.content for m in final}
+
+
+async def test_tools_run_by_tool_node_reach_the_stream_writer(door: str, kind: str) -> None:
+    if kind == "sync":
+
+        @tool
+        def probe(x: int) -> str:
+            """Report progress, then answer."""
+            get_stream_writer()({"tool": "probe", "x": x})
+            return f"x={x}"
+
+    else:
+
+        @tool
+        async def probe(x: int) -> str:
+            """Report progress, then answer."""
+            get_stream_writer()({"tool": "probe", "x": x})
+            return f"x={x}"
+
+    calls = [{"name": "probe", "args": {"x": 1}, "id": "c1"}]
+
+    def agent(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [AIMessage("", tool_calls=calls)]}  # type: ignore[arg-type]
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode([probe]))
+    builder.add_edge(START, "agent")
+    builder.add_edge("agent", "tools")
+    items = await collect(builder.compile(), INPUTS, door, stream_mode=["custom", "messages"])
+    assert tagged(items, "custom") == [{"tool": "probe", "x": 1}]
+    assert [(m.type, m.content) for m, _ in tagged(items, "messages")] == [
+        ("ai", ""),
+        ("tool", "x=1"),
+    ]

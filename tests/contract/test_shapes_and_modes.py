@@ -308,6 +308,53 @@ async def test_updates_mode_gives_the_update_of_a_returned_command(door: str) ->
     assert items == [{"route": {"count": 10, "log": ["route"]}}, {"after": {"log": ["after"]}}]
 
 
+async def test_updates_mode_follows_completion_order_not_node_order(door: str, kind: str) -> None:
+    gate = threading.Event()
+    passed: list[bool] = []
+    if kind == "sync":
+
+        def slow(state: Counter) -> dict[str, Any]:
+            passed.append(gate.wait(10))
+            return {"log": ["slow"]}
+
+    else:
+
+        async def slow(state: Counter) -> dict[str, Any]:  # type: ignore[misc]
+            passed.append(await wait_in_thread(gate))
+            return {"log": ["slow"]}
+
+    def fast(state: Counter) -> dict[str, Any]:
+        return {"log": ["fast"]}
+
+    builder = StateGraph(Counter)
+    builder.add_node("slow", slow)
+    builder.add_node("fast", fast)
+    builder.add_edge(START, "slow")
+    builder.add_edge(START, "fast")
+
+    def on_item(item: Any) -> None:
+        if item == ("updates", {"fast": {"log": ["fast"]}}):
+            gate.set()
+
+    items = await consume(
+        builder.compile(),
+        {"count": 0, "log": []},
+        door,
+        on_item,
+        stream_mode=["updates", "values"],
+    )
+    assert passed == [True], "slow finished only after fast's update was delivered"
+    assert tagged(items, "updates") == [{"fast": {"log": ["fast"]}}, {"slow": {"log": ["slow"]}}]
+    assert sorted(tagged(items, "values")[-1]["log"]) == ["fast", "slow"]
+
+
+async def test_checkpoints_mode_yields_nothing_without_a_checkpointer(door: str) -> None:
+    items = await collect(
+        _counter_chain(), {"count": 0, "log": []}, door, stream_mode=["checkpoints", "updates"]
+    )
+    assert [mode for mode, _ in items] == ["updates", "updates"]
+
+
 def _writing_node(kind: str, how: str, gate: threading.Event, passed: list[bool]) -> Any:
     """A node that writes {"at": "start"} with the writer obtained ``how``, then waits."""
     if kind == "sync":
