@@ -114,7 +114,14 @@ class ChatLocal(ChatOpenAI):
         path = _resolve_model_path(model_path)
         if n_ctx < 1 or (n_threads is not None and n_threads < 1):
             raise ConfigurationError("ChatLocal's n_ctx and n_threads must be positive integers")
-        name = model or model_name or (DEFAULT_MODEL_NAME if model_path is None else path.stem)
+        remote = sorted({"api_key", "base_url"} & base_options.keys())
+        if remote:
+            raise ConfigurationError(
+                f"ChatLocal does not take {', '.join(remote)}: it runs its own server; use "
+                "ChatOpenAI(base_url=..., api_key=...) to reach an OpenAI-compatible server"
+            )
+        file_name = DEFAULT_MODEL_NAME if model_path is None else path.stem
+        name = model or model_name or file_name
         super().__init__(
             model=name,
             temperature=temperature,
@@ -127,7 +134,7 @@ class ChatLocal(ChatOpenAI):
         )
         self.server_settings = ServerSettings(
             model_path=str(path),
-            alias=name,
+            alias=file_name,  # not the display name: that would split one file into two servers
             n_ctx=n_ctx,
             n_threads=n_threads if n_threads is not None else default_threads(),
         )

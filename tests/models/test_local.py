@@ -240,7 +240,15 @@ def test_a_model_path_names_the_model_after_its_file() -> None:
     path = _weights_path()
     assert path is not None
     assert ChatLocal(model_path=path).model_name == "SmolLM2-135M-Instruct.Q4_1"
-    assert ChatLocal(model_path=path, model="smol").model_name == "smol"
+    renamed = ChatLocal(model_path=path, model="smol")
+    assert renamed.model_name == "smol"
+    assert renamed.server_settings == ChatLocal(model_path=path).server_settings  # one server
+
+
+def test_a_base_url_or_api_key_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    _pretend_missing(monkeypatch)
+    with pytest.raises(ConfigurationError, match="runs its own server"):
+        ChatLocal(model_path=__file__, base_url="http://127.0.0.1:8080/v1")
 
 
 @needs_local_model
