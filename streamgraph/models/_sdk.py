@@ -20,10 +20,25 @@ from typing import Any
 
 from streamgraph.errors import MissingDependencyError
 
-__all__ = ["ClientPool", "import_sdk", "parse_retry_after", "shared_ssl_context", "split_known"]
+__all__ = [
+    "ClientPool",
+    "import_sdk",
+    "parse_retry_after",
+    "shared_ssl_context",
+    "split_known",
+    "whole_reply_timeout",
+]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds the SDK waits for the next bytes before giving up, so a stalled stream never hangs."""
+
+WHOLE_REPLY_TIMEOUT = 600.0
+"""The default for a call made without streaming, whose reply comes only once it is complete."""
+
+
+def whole_reply_timeout(timeout: float | None) -> float | None:
+    """The timeout for a non-streamed call: a longer default, or what the user set."""
+    return WHOLE_REPLY_TIMEOUT if timeout == DEFAULT_TIMEOUT else timeout
 
 
 def import_sdk(package: str, extra: str) -> ModuleType:

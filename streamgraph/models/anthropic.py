@@ -37,6 +37,7 @@ from streamgraph.models._sdk import (
     parse_retry_after,
     shared_ssl_context,
     split_known,
+    whole_reply_timeout,
 )
 from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
 
@@ -64,9 +65,10 @@ class ChatAnthropic(BaseChatModel):
     Options: ``max_tokens`` (default 1024), ``stop``, ``thinking`` (``{"type": "enabled",
     "budget_tokens": N}`` or ``{"type": "adaptive"}``), ``api_key`` (default: the SDK reads
     ``ANTHROPIC_API_KEY``), ``base_url``, ``timeout`` (seconds without data before giving up,
-    default 120), ``max_retries`` (the SDK's retries before a stream starts, default 2),
-    ``default_headers`` and ``model_kwargs`` (extra request fields); and the base options
-    ``tags``, ``metadata``, ``streaming`` and ``disable_streaming``.
+    default 120; a call made without streaming then waits up to 600), ``max_retries`` (the
+    SDK's retries before a stream starts, default 2), ``default_headers`` and
+    ``model_kwargs`` (extra request fields); and the base options ``tags``, ``metadata``,
+    ``streaming`` and ``disable_streaming``.
     """
 
     ls_provider = PROVIDER
@@ -131,6 +133,10 @@ class ChatAnthropic(BaseChatModel):
         sdk = import_sdk("anthropic", "anthropic")
         http = sdk.DefaultAsyncHttpxClient(verify=shared_ssl_context())
         return sdk.AsyncAnthropic(**self._client_options(), http_client=http)
+
+    @property
+    def _whole_timeout(self) -> float | None:
+        return whole_reply_timeout(self.timeout)
 
     def close(self) -> None:
         """Close the HTTP connections this model holds (it reopens them when used again)."""
@@ -224,7 +230,7 @@ class ChatAnthropic(BaseChatModel):
     def _generate(self, request: ChatRequest) -> AIMessage:
         try:
             create = self._clients.sync_client().messages.create
-            response = create(**self._call_kwargs(create, request))
+            response = create(**self._call_kwargs(create, request), timeout=self._whole_timeout)
         except Exception as exc:
             error = translate_anthropic_error(exc)
             if error is None:
@@ -235,7 +241,9 @@ class ChatAnthropic(BaseChatModel):
     async def _agenerate(self, request: ChatRequest) -> AIMessage:
         try:
             create = (await self._clients.async_client()).messages.create
-            response = await create(**self._call_kwargs(create, request))
+            response = await create(
+                **self._call_kwargs(create, request), timeout=self._whole_timeout
+            )
         except Exception as exc:
             error = translate_anthropic_error(exc)
             if error is None:

@@ -35,6 +35,7 @@ from streamgraph.models._sdk import (
     parse_retry_after,
     shared_ssl_context,
     split_known,
+    whole_reply_timeout,
 )
 from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
 
@@ -58,10 +59,11 @@ class ChatOpenAI(BaseChatModel):
 
     Options: ``temperature``, ``max_tokens`` (sent as ``max_completion_tokens``), ``stop``,
     ``api_key`` (default: the SDK reads ``OPENAI_API_KEY``), ``base_url``, ``timeout``
-    (seconds without data before giving up, default 120), ``max_retries`` (the SDK's retries
-    before a stream starts, default 2), ``default_headers``, ``model_kwargs`` (extra request
-    fields, passed through as they are); and the base options ``tags``, ``metadata``,
-    ``streaming`` and ``disable_streaming``.
+    (seconds without data before giving up, default 120; a call made without streaming then
+    waits up to 600), ``max_retries`` (the SDK's retries before a stream starts, default 2),
+    ``default_headers``, ``model_kwargs`` (extra request fields, passed through as they
+    are); and the base options ``tags``, ``metadata``, ``streaming`` and
+    ``disable_streaming``.
     """
 
     ls_provider = PROVIDER
@@ -121,6 +123,10 @@ class ChatOpenAI(BaseChatModel):
 
     def _new_async_client(self) -> Any:
         return self._new_client("AsyncOpenAI")
+
+    @property
+    def _whole_timeout(self) -> float | None:
+        return whole_reply_timeout(self.timeout)
 
     def close(self) -> None:
         """Close the HTTP connections this model holds (it reopens them when used again)."""
@@ -211,7 +217,9 @@ class ChatOpenAI(BaseChatModel):
     def _generate(self, request: ChatRequest) -> AIMessage:
         try:
             create = self._clients.sync_client().chat.completions.create
-            completion = create(**self._call_kwargs(create, request, stream=False))
+            completion = create(
+                **self._call_kwargs(create, request, stream=False), timeout=self._whole_timeout
+            )
         except Exception as exc:
             error = translate_openai_error(exc)
             if error is None:
@@ -222,7 +230,9 @@ class ChatOpenAI(BaseChatModel):
     async def _agenerate(self, request: ChatRequest) -> AIMessage:
         try:
             create = (await self._clients.async_client()).chat.completions.create
-            completion = await create(**self._call_kwargs(create, request, stream=False))
+            completion = await create(
+                **self._call_kwargs(create, request, stream=False), timeout=self._whole_timeout
+            )
         except Exception as exc:
             error = translate_openai_error(exc)
             if error is None:

@@ -279,6 +279,8 @@ async def test_streaming_off_makes_one_whole_call(
     server.enqueue(Reply(Thinking("hm"), Text("Whole reply."), ToolCall("f", {"a": 1}, id="t")))
     chunks, _ = await collect(make_anthropic(**option), "hi", via)
     assert "stream" not in server.last_request.body
+    # a whole reply arrives only once it is complete: its default timeout is longer
+    assert float(server.last_request.headers["x-stainless-read-timeout"]) == 600
     [chunk] = chunks
     assert chunk.content == "Whole reply."
     assert chunk.tool_calls == [{"name": "f", "args": {"a": 1}, "id": "t", "type": "tool_call"}]

@@ -133,3 +133,17 @@ def test_server_sees_a_client_hang_up_during_a_held_stream(server: MockProviderS
     record = server.last_request
     assert record.disconnected.is_set()
     assert not record.completed.is_set()
+
+
+def test_tokens_are_paced_at_the_fixed_interval(server: MockProviderServer) -> None:
+    server.enqueue(Reply(Text.tokens(4), interval=0.02))
+    with (
+        anthropic.Anthropic(api_key="test-key", base_url=server.base_url_anthropic) as client,
+        client.messages.create(model="m", max_tokens=8, messages=USER, stream=True) as stream,
+    ):
+        texts = [e.delta.text for e in stream if e.type == "content_block_delta"]
+    assert texts == ["tok0 ", "tok1 ", "tok2 ", "tok3"]
+    # events: message_start, ping, block start, 4 deltas, ...: each delta waited first
+    sent = server.last_request.sent_at
+    gaps = [later - earlier for earlier, later in zip(sent[3:6], sent[4:7])]
+    assert all(gap >= 0.019 for gap in gaps)
