@@ -124,6 +124,13 @@ class LlamaServer:
             _end_process(self._process, timeout)
             self._stderr.close()
 
+    def _forget(self) -> None:
+        """In a forked child: drop this process's copies of the pipes, leave the server alone."""
+        for pipe in (self._process.stdin, self._process.stdout, self._stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
 
 def _end_process(process: subprocess.Popen[bytes], timeout: float) -> None:
     # Closing stdin is the child's signal to shut down cleanly; kill is only the fallback.
@@ -197,6 +204,20 @@ def shutdown_servers() -> None:
         _servers.clear()
     for server in servers:
         server.stop()
+
+
+def _forget_after_fork() -> None:
+    # A forked child must not stop its parent's servers, nor hold their stdin open (which would
+    # keep a server alive after its parent died), nor inherit a lock held by another thread.
+    global _lock
+    _lock = threading.Lock()
+    for server in _servers.values():
+        server._forget()
+    _servers.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 # --- starting one -----------------------------------------------------------------------------
