@@ -54,11 +54,13 @@ class FrozenMetadata(dict[str, Any]):
 
 @dataclass(eq=False)
 class RunState:
-    """Everything one root run shares with its tasks and nested graphs.
+    """Everything one run shares with its tasks and the graphs nested in them.
 
     ``emit`` puts an already shaped item on the consumer's stream; it is safe to call
     from any thread. ``shape`` turns ``(namespace, mode, payload)`` into what the
     consumer asked for (the payload alone, ``(mode, payload)``, a v2 dict, ...).
+    A graph streamed inside a node of another run has that run as ``parent``: its
+    tokens reach both consumers, and stopping the parent stops it.
     """
 
     run_id: str
@@ -70,10 +72,47 @@ class RunState:
     cancelled: bool = False
     live_tasks: set[TaskContext] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    parent: RunState | None = None
+    parent_ns: tuple[str, ...] = ()
+    messages_on: bool = field(init=False, default=False)
+    custom_on: bool = field(init=False, default=False)
+    capture: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.messages_on = "messages" in self.modes
         self.custom_on = "custom" in self.modes
+        self.capture = self.messages_on or (self.parent is not None and self.parent.capture)
+
+    def chain(self) -> Iterator[RunState]:
+        """This run and the runs it is nested in."""
+        run: RunState | None = self
+        while run is not None:
+            yield run
+            run = run.parent
+
+    def message_sink(self, ns: tuple[str, ...]) -> Emit:
+        """Deliver ``(message, metadata)`` from namespace ``ns`` to every run that wants it."""
+        targets = []
+        run: RunState | None = self
+        while run is not None:
+            if run.messages_on:
+                targets.append((run.emit, run.shape, ns))
+            ns = run.parent_ns + ns
+            run = run.parent
+        if len(targets) == 1:
+            emit, shape, where = targets[0]
+            return lambda item: emit(shape(where, "messages", item))
+
+        def fan_out(item: Any) -> None:
+            for emit, shape, where in targets:
+                emit(shape(where, "messages", item))
+
+        return fan_out
+
+    def mark_seen(self, message_id: str) -> None:
+        """Record that a message went out, so no run in the chain sends it again."""
+        for run in self.chain():
+            run.seen_ids.add(message_id)
 
     def send(self, ns: tuple[str, ...], mode: str, payload: Any) -> None:
         """Deliver one event of ``mode`` if the consumer asked for it."""

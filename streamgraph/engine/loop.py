@@ -85,9 +85,11 @@ class GraphRun:
         schema = self.plan.input_schema
         writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
         writes = coerce_message_writes(writes, self.plan.message_keys)
-        if self.run.messages_on:
+        if self.run.capture:
             for key in self.plan.message_keys & writes.keys():
-                self.run.seen_ids.update(m.id for m in writes[key] if m.id)
+                for message in writes[key]:
+                    if message.id:
+                        self.run.mark_seen(message.id)
         self._apply([writes])
         self._emit_values()
 

@@ -38,7 +38,7 @@ def emit_returned_messages(
 ) -> dict[str, Any]:
     """Deliver each message a node returned whose id this stream has not seen yet."""
     run = ctx.run
-    if not run.messages_on:
+    if not run.capture:
         return writes
     from streamgraph.messages import BaseMessage
 
@@ -53,10 +53,11 @@ def emit_returned_messages(
                 and (item.id is None or item.id not in run.seen_ids)
             ):
                 if item.id is not None:
-                    run.seen_ids.add(item.id)
+                    run.mark_seen(item.id)
                 fresh.append(item)
     if fresh:
         meta = message_metadata(ctx)
+        sink = run.message_sink(ctx.ns)
         for message in fresh:
-            run.send(ctx.ns, "messages", (message, meta))
+            sink((message, meta))
     return writes

@@ -246,15 +246,17 @@ class TaskRunner:
 
     # -- events ------------------------------------------------------------------------
     def _enter(self, task: Task) -> None:
-        with self.run.lock:
-            self.run.live_tasks.add(task.ctx)
-        if self.run.cancelled:
-            task.ctx.cancelled = True
+        for run in self.run.chain():
+            with run.lock:
+                run.live_tasks.add(task.ctx)
+            if run.cancelled:
+                task.ctx.cancelled = True
         task.scope = open_task_scope(task.ctx)
 
     def _exit(self, task: Task) -> None:
-        with self.run.lock:
-            self.run.live_tasks.discard(task.ctx)
+        for run in self.run.chain():
+            with run.lock:
+                run.live_tasks.discard(task.ctx)
         if task.scope is not None:
             task.scope.__exit__(None, None, None)
 

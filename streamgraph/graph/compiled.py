@@ -117,19 +117,34 @@ class CompiledStateGraph:
         version: str,
         emit: Callable[[Any], None],
         context: Any,
+        *,
+        silent: bool = False,
         inline_sync: bool = False,
     ) -> GraphRun:
+        """A run with its own consumer; inside a node, nested in that node's run."""
         modes, tagged = _modes(stream_mode if stream_mode is not None else self.stream_mode)
         cfg = _config(config)
-        run_id = cfg.get("run_id")
+        parent = current_task()
+        run_id = cfg.get("run_id") or (parent.run.run_id if parent else uuid.uuid4())
         run = RunState(
-            run_id=str(run_id) if run_id is not None else str(uuid.uuid4()),
-            modes=frozenset(modes),
+            run_id=str(run_id),
+            modes=frozenset() if silent else frozenset(modes),
             subgraphs=subgraphs,
             emit=emit,
             shape=_shape(tagged, subgraphs, version),
+            parent=parent.run if parent else None,
+            parent_ns=parent.child_ns if parent else (),
         )
-        return GraphRun(self.plan, run, cfg, inline_sync=inline_sync, context=context)
+        if context is None and parent is not None:
+            context = parent.context
+        return GraphRun(
+            self.plan,
+            run,
+            cfg,
+            parent_checkpoint_ns=parent.checkpoint_ns if parent else "",
+            inline_sync=inline_sync,
+            context=context,
+        )
 
     def _nested_run(
         self, parent: TaskContext, config: RunnableConfig | None, context: Any
@@ -262,8 +277,9 @@ class CompiledStateGraph:
             graph_run = self._nested_run(parent, config, context)
             graph_run.runner.inline_sync = True
         else:
-            graph_run = self._root_run(config, "values", False, "v1", _noop, context, True)
-            graph_run.run.modes = frozenset()
+            graph_run = self._root_run(
+                config, "values", False, "v1", _noop, context, silent=True, inline_sync=True
+            )
         return run_in_new_loop(graph_run.execute(input))
 
     async def ainvoke(
@@ -283,8 +299,7 @@ class CompiledStateGraph:
         if parent is not None:
             graph_run = self._nested_run(parent, config, context)
         else:
-            graph_run = self._root_run(config, "values", False, "v1", _noop, context)
-            graph_run.run.modes = frozenset()
+            graph_run = self._root_run(config, "values", False, "v1", _noop, context, silent=True)
         return await graph_run.execute(input)
 
     def batch(self, inputs: Sequence[Any], config: RunnableConfig | None = None) -> list[Any]:

@@ -62,7 +62,7 @@ class LLMCall:
         """Start a call made by ``model`` (anything with ``tags``, ``metadata``, ``ls_params``)."""
         ctx = current_task()
         call = cls(ctx)
-        if ctx is None or not ctx.run.messages_on:
+        if ctx is None or not ctx.run.capture:
             return call
         config = config or {}
         model_tags = getattr(model, "tags", None) or tags
@@ -83,9 +83,7 @@ class LLMCall:
                 **params,
             }
         )
-        run, ns = ctx.run, ctx.ns
-        shape, emit = run.shape, run.emit
-        call._emit = lambda item: emit(shape(ns, "messages", item))
+        call._emit = ctx.run.message_sink(ctx.ns)
         call.capture = True
         return call
 
@@ -93,7 +91,7 @@ class LLMCall:
         cid = chunk.id or new_message_id()
         self.id = cid
         if self._mark:
-            self.ctx.run.seen_ids.add(cid)
+            self.ctx.run.mark_seen(cid)
         return cid
 
     def _accept(self, chunk: AIMessageChunk) -> None:
@@ -134,7 +132,7 @@ class LLMCall:
         if message.id is None:
             message.id = new_message_id()
         if self._mark:
-            self.ctx.run.seen_ids.add(message.id)
+            self.ctx.run.mark_seen(message.id)
         if self._emit is not None:
             self._emit((message, self.meta))
         return message
