@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 from typing import Any
 
@@ -145,5 +146,5 @@ def test_tokens_are_paced_at_the_fixed_interval(server: MockProviderServer) -> N
     assert texts == ["tok0 ", "tok1 ", "tok2 ", "tok3"]
     # events: message_start, ping, block start, 4 deltas, ...: each delta waited first
     sent = server.last_request.sent_at
-    gaps = [later - earlier for earlier, later in zip(sent[3:6], sent[4:7])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent[3:7])]
     assert all(gap >= 0.019 for gap in gaps)
