@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,21 +13,23 @@ EXAMPLES = ROOT / "examples"
 KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 
 
-def example_env(**extra: str) -> dict[str, str]:
-    """This process's environment without provider keys, so examples use no network."""
+def example_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without provider keys (so no network), plus ``extra``."""
     env = {name: value for name, value in os.environ.items() if name not in KEYS}
     env["PYTHONIOENCODING"] = "utf-8"
-    env.update(extra)
+    env.update(extra or {})
     return env
 
 
-def run_example(name: str, timeout: float = 60.0, **env: str) -> subprocess.CompletedProcess[str]:
+def run_example(
+    name: str, env: Mapping[str, str] | None = None, *, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
     """Run ``examples/<name>`` to its end and return what it printed; fail if it failed."""
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
         capture_output=True,
         encoding="utf-8",
-        env=example_env(**env),
+        env=example_env(env),
         timeout=timeout,
         check=False,
     )

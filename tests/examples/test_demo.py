@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from streamgraph.testing import MockProviderServer, Reply, Text
 from tests.examples._support import run_example
 
 QUESTION = "You: What's the weather in Lisbon today, and do I need an umbrella?"
@@ -23,7 +25,7 @@ TIMING = re.compile(r"\[time to first token \d+\.\d\d s, (\d+) tokens, \d+\.\d t
 
 
 def test_demo_with_the_scripted_model_streams_the_whole_run() -> None:
-    lines = run_example("demo.py", STREAMGRAPH_DEMO_MODEL="scripted").stdout.splitlines()
+    lines = run_example("demo.py", {"STREAMGRAPH_DEMO_MODEL": "scripted"}).stdout.splitlines()
     assert lines[:4] == [
         "Model: FakeChatModel, a scripted stand-in that streams a fixed answer "
         "(STREAMGRAPH_DEMO_MODEL=scripted)",
@@ -35,6 +37,34 @@ def test_demo_with_the_scripted_model_streams_the_whole_run() -> None:
     assert timing is not None, lines[4]
     assert int(timing.group(1)) == 31  # one per word of the scripted answer
     assert len(lines) == 5
+
+
+@pytest.mark.parametrize(
+    ("provider", "model_line"),
+    [
+        ("anthropic", "Model: ChatAnthropic (claude-sonnet-4-20250514)"),
+        ("openai", "Model: ChatOpenAI (gpt-4o-mini)"),
+    ],
+)
+def test_demo_with_a_provider_key_streams_that_providers_answer(
+    provider: str, model_line: str
+) -> None:
+    """The provider is the offline mock server, reached through the official SDK."""
+    pytest.importorskip(provider, reason=f"the [{provider}] extra is not installed")
+    with MockProviderServer(api_key="test-key") as server:
+        server.enqueue(Reply(Text("Take sunglasses, not an umbrella.")))
+        base_url = server.base_url_anthropic if provider == "anthropic" else server.base_url_openai
+        env = {f"{provider.upper()}_API_KEY": "test-key", f"{provider.upper()}_BASE_URL": base_url}
+        lines = run_example("demo.py", env).stdout.splitlines()
+        prompt = json.dumps(server.last_request.body)
+    assert lines[:4] == [
+        model_line,
+        QUESTION,
+        TOOL_LINE,
+        "Assistant: Take sunglasses, not an umbrella.",
+    ]
+    assert TIMING.fullmatch(lines[4]) is not None, lines[4]
+    assert "0% chance of rain" in prompt  # the tool's result reached the writer's prompt
 
 
 def _local_extra_installed() -> bool:
@@ -57,7 +87,7 @@ def test_demo_falls_back_to_the_scripted_model_when_the_local_model_cannot_run(
         (broken / "__init__.py").write_text("raise ImportError('broken on purpose')\n")
         env["PYTHONPATH"] = str(tmp_path)
         reason = "exited during start-up"
-    result = run_example("demo.py", timeout=120, **env)
+    result = run_example("demo.py", env, timeout=120)
     model_line, *rest = result.stdout.splitlines()
     assert model_line.startswith("Model: FakeChatModel, a scripted stand-in")
     assert "(the local model cannot run here: " in model_line
@@ -80,7 +110,7 @@ def _why_no_local_model() -> str | None:
 
 @pytest.mark.skipif(_why_no_local_model() is not None, reason=str(_why_no_local_model()))
 def test_demo_with_the_local_model_streams_a_real_answer() -> None:
-    result = run_example("demo.py", timeout=300, STREAMGRAPH_DEMO_MODEL="local")
+    result = run_example("demo.py", {"STREAMGRAPH_DEMO_MODEL": "local"}, timeout=300)
     lines = result.stdout.splitlines()
     assert lines[0] == "Model: ChatLocal (SmolLM2-135M-Instruct on the CPU, via llama.cpp)"
     assert lines[1:3] == [QUESTION, TOOL_LINE]

@@ -30,7 +30,8 @@ def claude() -> Iterator[MockProviderServer]:
 @pytest.fixture
 def run_on_claude(claude: MockProviderServer) -> Run:
     def run(name: str) -> CompletedProcess[str]:
-        result = run_example(name, ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=claude.url)
+        env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": claude.url}
+        result = run_example(name, env)
         assert "stands in for Claude" not in result.stderr
         return result
 

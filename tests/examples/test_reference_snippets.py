@@ -186,3 +186,4 @@ def test_disable_streaming_snippet_models_each_yield_one_whole_message() -> None
         assert [type(message) for message, _ in items] == [AIMessage]
         assert items[0][0].content == "All at once."
         assert items[0][1]["langgraph_node"] == "assistant"
+        assert items[0][1]["ls_model_name"] == "claude-sonnet-4-20250514"
