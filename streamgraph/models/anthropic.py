@@ -310,13 +310,19 @@ _BY_STATUS: dict[int, type[ProviderError]] = {
 
 def translate_anthropic_error(
     exc: BaseException, *, delivered: bool = False
-) -> ProviderError | None:
+) -> ProviderError | ConfigurationError | None:
     """The streamgraph error for an exception from the anthropic SDK (or its HTTP layer).
 
     ``delivered`` says whether chunks already reached the caller: any failure after that is a
     :class:`StreamInterruptedError`, so the caller knows the reply it saw is partial. Returns
     ``None`` for exceptions that do not come from the SDK.
     """
+    if isinstance(exc, TypeError) and "authentication method" in str(exc):
+        # The SDK found no key anywhere (argument, environment, profile) and said so as a
+        # TypeError before sending anything.
+        return ConfigurationError(
+            "ChatAnthropic has no API key: pass api_key=... or set ANTHROPIC_API_KEY"
+        )
     sdk = sys.modules.get("anthropic")
     httpx = sys.modules.get("httpx2")
     if sdk is None:
@@ -334,7 +340,7 @@ def translate_anthropic_error(
         return (StreamInterruptedError if delivered else ProviderError)(
             str(exc), provider=PROVIDER, body=exc.body
         )
-    if isinstance(exc, sdk.AnthropicError):  # e.g. no credentials could be resolved
+    if isinstance(exc, sdk.AnthropicError):  # e.g. credentials that could not be loaded
         return AuthenticationError(str(exc), provider=PROVIDER)
     return None
 

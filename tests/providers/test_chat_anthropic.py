@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -66,6 +67,19 @@ def test_construction_needs_no_key_and_no_sdk(monkeypatch: pytest.MonkeyPatch) -
         model.invoke("hi")
     assert info.value.extra == "anthropic"
     assert "streamgraph[anthropic]" in str(info.value)
+
+
+def test_no_key_anywhere_is_a_configuration_error_at_first_use(
+    server: MockProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if n.startswith("ANTHROPIC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", "/nonexistent")  # no profile file either
+    model = ChatAnthropic(model="claude-test", base_url=server.base_url_anthropic)
+    with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY"):
+        model.invoke("hi")
+    model.close()
+    assert server.requests == []
 
 
 def test_unknown_option_names_itself() -> None:
