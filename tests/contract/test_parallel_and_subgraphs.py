@@ -485,3 +485,97 @@ async def test_tools_run_by_tool_node_reach_the_stream_writer(door: str, kind: s
         ("ai", ""),
         ("tool", "x=1"),
     ]
+
+
+# -- every way of nesting a graph behaves the same ------------------------------------------
+_NESTINGS = ["as-node", "invoke", "ainvoke", "stream", "astream"]
+
+
+def _nest(how: str, sub: CompiledStateGraph) -> Any:
+    """The outer node that runs ``sub``: as the node itself, or by one of its four doors."""
+    if how == "as-node":
+        return sub
+
+    def by_invoke(state: MessagesState) -> dict[str, Any]:
+        return {"messages": sub.invoke(state)["messages"]}
+
+    async def by_ainvoke(state: MessagesState) -> dict[str, Any]:
+        return {"messages": (await sub.ainvoke(state))["messages"]}
+
+    def by_stream(state: MessagesState) -> dict[str, Any]:
+        last = list(sub.stream(state, stream_mode="values"))[-1]
+        return {"messages": last["messages"]}
+
+    async def by_astream(state: MessagesState) -> dict[str, Any]:
+        last = [v async for v in sub.astream(state, stream_mode="values")][-1]
+        return {"messages": last["messages"]}
+
+    return {
+        "invoke": by_invoke,
+        "ainvoke": by_ainvoke,
+        "stream": by_stream,
+        "astream": by_astream,
+    }[how]
+
+
+@pytest.mark.parametrize("how", _NESTINGS)
+async def test_tokens_of_a_nested_graph_carry_the_run_tags_metadata_and_configurable(
+    door: str, how: str
+) -> None:
+    sub = one_node_graph(_inner("sync"), "inner", tags=["inner-node"], metadata={"from_inner": 3})
+    builder = StateGraph(MessagesState)
+    builder.add_node("outer", _nest(how, sub), tags=["outer-node"], metadata={"from_outer": 2})
+    builder.add_edge(START, "outer")
+    config = {
+        "tags": ["run"],
+        "metadata": {"from_config": 1},
+        "configurable": {"thread_id": "T-1", "user_id": "not copied"},
+        "run_id": "R-1",
+    }
+    items = await collect(builder.compile(), INPUTS, door, config, stream_mode="messages")
+    tokens = chunks(items)
+    assert "".join(str(c.content) for c, _ in tokens) == "from the inner graph"
+    for _, meta in tokens:
+        assert meta["langgraph_node"] == "inner"
+        assert re.fullmatch(f"outer:{UUID}\\|inner:{UUID}", meta["checkpoint_ns"])
+        assert meta["tags"] == ("run", "outer-node", "inner-node")
+        assert (meta["from_config"], meta["from_outer"], meta["from_inner"]) == (1, 2, 3)
+        assert meta["thread_id"] == "T-1" and "user_id" not in meta
+        assert meta["run_id"] == "R-1"
+
+
+@pytest.mark.parametrize("how", _NESTINGS)
+async def test_other_modes_of_a_nested_graph_appear_under_the_outer_task_with_subgraphs(
+    door: str, how: str
+) -> None:
+    sub = one_node_graph(_inner("sync"), "inner")
+    items = await collect(
+        _outer_with(_nest(how, sub)),
+        INPUTS,
+        door,
+        stream_mode=["updates", "custom", "tasks"],
+        subgraphs=True,
+    )
+    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
+    inner_ns = (f"outer:{outer_id}",)
+    assert {ns for ns, _, _ in items} == {(), inner_ns}
+    inner = [(m, p) for ns, m, p in items if ns == inner_ns]
+    assert [list(p) for m, p in inner if m == "updates"] == [["inner"]]
+    assert [p for m, p in inner if m == "custom"] == [{"inner": "wrote"}]
+    assert {p["name"] for m, p in inner if m == "tasks"} == {"inner"}
+    root = [(m, p) for ns, m, p in items if ns == ()]
+    assert [list(p) for m, p in root if m == "updates"] == [["prep"], ["outer"]]
+    assert [p for m, p in root if m == "custom"] == [{"root": "prep"}]
+
+
+@pytest.mark.parametrize("how", _NESTINGS)
+async def test_other_modes_of_a_nested_graph_stay_hidden_without_subgraphs(
+    door: str, how: str
+) -> None:
+    sub = one_node_graph(_inner("sync"), "inner")
+    items = await collect(
+        _outer_with(_nest(how, sub)), INPUTS, door, stream_mode=["updates", "custom", "tasks"]
+    )
+    assert [list(p) for p in tagged(items, "updates")] == [["prep"], ["outer"]]
+    assert tagged(items, "custom") == [{"root": "prep"}]
+    assert {p["name"] for p in tagged(items, "tasks")} == {"prep", "outer"}
