@@ -281,6 +281,7 @@ class AnthropicStreamTranslator:
         self._usages: list[Any] = []
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
+        self._tool_blocks: set[int] = set()  # server tools stream arguments too: not ours
         self._handlers: dict[str, Callable[[Any], AIMessageChunk | None]] = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
@@ -310,6 +311,7 @@ class AnthropicStreamTranslator:
         if kind == "text" and block.text:
             return self._chunk(block.text)
         if kind == "tool_use":
+            self._tool_blocks.add(index)
             args = block.input if isinstance(block.input, dict) else {}
             piece = json.dumps(args) if args else ""
             start = {"name": block.name, "args": piece, "id": block.id, "index": index}
@@ -336,7 +338,7 @@ class AnthropicStreamTranslator:
         if kind == "text_delta":
             return self._chunk(delta.text) if delta.text else None
         if kind == "input_json_delta":
-            if not delta.partial_json:
+            if not delta.partial_json or index not in self._tool_blocks:
                 return None
             piece = {"name": None, "args": delta.partial_json, "id": None, "index": index}
             return self._chunk(

@@ -103,3 +103,22 @@ def test_unknown_events_and_pings_are_ignored() -> None:
     unknown_delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "new_delta"}}
     assert translator.feed(obj(unknown_delta)) is None
     assert not translator.finished
+
+
+def test_server_tool_blocks_are_not_reported_as_tool_calls() -> None:
+    start = {"id": "msg_s", "model": "m", "usage": {"input_tokens": 3, "output_tokens": 1}}
+    server_tool = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
+    payloads: list[dict[str, Any]] = [
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": server_tool},
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": '{"query": "x"}'},
+        },
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": None},
+        {"type": "message_stop"},
+    ]
+    chunks = translate(payloads)
+    assert all(not c.tool_call_chunks and not c.tool_calls for c in chunks)
