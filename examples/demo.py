@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from streamgraph import END, START, MessagesState, StateGraph, get_stream_writer
-from streamgraph.errors import ProviderError
+from streamgraph.errors import ConfigurationError, ProviderError
 from streamgraph.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage, tool_call
 from streamgraph.models import BaseChatModel, FakeChatModel
 from streamgraph.tools import tool
@@ -63,7 +63,8 @@ def _local() -> tuple[BaseChatModel, str]:
         model.server()
         ChatLocal(max_tokens=1).invoke("Hi")
         print(f"... ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    except (ImportError, ProviderError, OSError) as exc:
+    except (ImportError, ConfigurationError, ProviderError, OSError) as exc:
+        # No [local] extra, no weights, or a server that would not start.
         print(f"The local model cannot run here: {exc}", file=sys.stderr)
         first_line = str(exc).splitlines()[0].rstrip(":")
         return _scripted(f"the local model cannot run here: {first_line}")
@@ -182,12 +183,12 @@ def _timing(to_first: float, streaming: float, tokens: int) -> str:
 
 
 def main() -> None:
-    model, description = choose_model()
-    print(f"Model: {description}")
     try:
+        model, description = choose_model()
+        print(f"Model: {description}")
         run(build_graph(model))
-    except ProviderError as exc:
-        sys.exit(f"\nThe model call failed: {exc}")
+    except (ConfigurationError, ProviderError) as exc:  # e.g. a missing or rejected API key
+        sys.exit(f"\nThe demo cannot run: {exc}")
 
 
 if __name__ == "__main__":
