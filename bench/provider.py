@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from measure import Drained, delays_us, drain, expect, median, percentile
+from scenarios import PACE_S
 
 MODEL = "claude-sonnet-5"
 KEY = "test-key"
-PACE_S = 0.001
-TTFT_RUNS = 3  # short paced streams per side and repetition, for time to first token
+TTFT_RUNS_PER_REP = 3  # short paced streams per side and repetition, for time to first token
 # The Anthropic stream ends with content_block_stop, message_delta and message_stop after the text.
 TRAILING_EVENTS = 3
 
@@ -93,7 +93,7 @@ def measure(bench: Bench, reps: int, paced_tokens: int, fast_tokens: int) -> dic
         bench.run(side, 20, 0.0)  # warm-up: connections, imports, caches
     for _ in range(reps):
         for side in sides:
-            for _ in range(TTFT_RUNS):
+            for _ in range(TTFT_RUNS_PER_REP):
                 ttft[side].append(bench.run(side, 5, PACE_S)[0].first_us)
             delays[side].extend(bench.run(side, paced_tokens, PACE_S)[1])
             seen, _ = bench.run(side, fast_tokens, 0.0)

@@ -28,7 +28,6 @@ from measure import (
 )
 
 PACE_S = 0.001  # workload 3: the model yields a token every millisecond
-PACED_TOKENS = 200  # tokens per run when measuring delivery delay
 TTFT_RUNS = 15  # short runs per side for time to first token
 WARMUP_TOKENS = 50
 
