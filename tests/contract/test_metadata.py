@@ -475,13 +475,23 @@ async def test_reference_node_and_step_filters_select_the_right_tokens(door: str
     assert by_node == late == ["a", " b"]
 
 
-async def test_tool_call_id_is_stamped_on_tokens_of_a_model_called_by_a_tool(door: str) -> None:
+async def test_tool_call_id_is_stamped_on_tokens_of_a_model_called_by_a_tool(
+    door: str, kind: str
+) -> None:
     inner_model = FakeChatModel(responses=["tool thinks"])
+    if kind == "sync":
 
-    @tool
-    def ask(question: str) -> str:
-        """Ask the inner model."""
-        return str(inner_model.invoke(question).content)
+        @tool
+        def ask(question: str) -> str:
+            """Ask the inner model."""
+            return str(inner_model.invoke(question).content)
+
+    else:
+
+        @tool
+        async def ask(question: str) -> str:
+            """Ask the inner model."""
+            return str((await inner_model.ainvoke(question)).content)
 
     calls = [
         {"name": "ask", "args": {"question": "q1"}, "id": "call_A"},
