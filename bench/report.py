@@ -227,6 +227,8 @@ def table(meta: dict[str, Any], rows: list[Row], medians: dict[str, Any]) -> str
         f"{meta['streamgraph']}; Python {meta['python']}, {meta['machine']}; medians of "
         f"{meta['reps']} runs{' (quick sizes)' if meta['quick'] else ''}",
         "sizes: " + ", ".join(f"{name} {size:,}" for name, size in meta["sizes"].items()),
+        f"1-minute load average: {meta['load_average_at_start']} at start, "
+        f"{meta['load_average_at_end']} at end",
         "",
     ]
     for line in cells:

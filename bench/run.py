@@ -144,6 +144,8 @@ def _meta(pythons: dict[str, str], plan: list[Workload], quick: bool, reps: int)
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        # other work on the machine shows here: figures taken under load are noisier
+        "load_average_at_start": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "langgraph": _version(pythons["langgraph"], "langgraph"),
         "langchain_core": _version(pythons["langgraph"], "langchain-core"),
@@ -187,6 +189,7 @@ def main() -> None:
         medians["provider"] = _provider(pythons["streamgraph"], args.quick)
         print("  provider: done", flush=True)
     rows = report.figures(medians)
+    meta["load_average_at_end"] = round(os.getloadavg()[0], 2)
     print()
     print(report.table(meta, rows, medians))
     args.out.mkdir(parents=True, exist_ok=True)
