@@ -463,6 +463,35 @@ async def test_first_token_reaches_the_consumer_while_the_node_is_still_running(
     assert [c.content for c, _ in items] == ["first", " second", " third"]
 
 
+async def test_custom_and_message_items_keep_the_order_they_happened_in(
+    door: str, kind: str
+) -> None:
+    model = FakeChatModel(responses=["two tokens"])
+    if kind == "sync":
+
+        def node(state: MessagesState) -> dict[str, Any]:
+            write = get_stream_writer()
+            write("before")
+            reply = model.invoke(state["messages"])
+            write("after")
+            return {"messages": [reply]}
+
+    else:
+
+        async def node(state: MessagesState) -> dict[str, Any]:  # type: ignore[misc]
+            write = get_stream_writer()
+            write("before")
+            reply = await model.ainvoke(state["messages"])
+            write("after")
+            return {"messages": [reply]}
+
+    items = await collect(
+        one_node_graph(node), INPUTS, door, stream_mode=["custom", "messages", "updates"]
+    )
+    seen = [p if m == "custom" else (m if m == "updates" else p[0].content) for m, p in items]
+    assert seen == ["before", "two", " tokens", "after", "updates"]
+
+
 async def test_tasks_mode_gives_start_and_result_payloads_per_task(door: str) -> None:
     items = await collect(_counter_chain(), {"count": 0, "log": []}, door, stream_mode="tasks")
     assert len(items) == 4

@@ -216,6 +216,7 @@ async def _provider_run(
     items = await collect(graph, INPUTS, door, stream_mode=["messages", "values"])
     chunks = [c for c, _ in tagged(items, "messages")]
     assert chunks and all(isinstance(c, AIMessageChunk) for c in chunks), chunks
+    assert all(isinstance(c.content, str) for c in chunks), "text is always a str"
     return chunks, last_ai(tagged(items, "values")[-1])
 
 
