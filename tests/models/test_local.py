@@ -220,7 +220,10 @@ def test_missing_xllamacpp_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
         ChatLocal()
 
 
-def test_a_model_path_that_is_not_a_file_is_a_configuration_error(tmp_path: Path) -> None:
+def test_a_model_path_that_is_not_a_file_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pretend_missing(monkeypatch)
     missing = tmp_path / "nowhere.gguf"
     with pytest.raises(ConfigurationError, match="is not a file"):
         ChatLocal(model_path=missing)
