@@ -108,14 +108,6 @@ def returning_node(kind: str, make: Callable[[], Any]) -> Any:
     return give_async
 
 
-def message_items(items: Iterable[Item]) -> list[tuple[BaseMessage, Meta]]:
-    """The ``(message, metadata)`` payloads of a ``stream_mode="messages"`` run."""
-    out = list(items)
-    for payload in out:
-        assert isinstance(payload, tuple) and len(payload) == 2, payload
-    return out
-
-
 def tagged(items: Iterable[Item], mode: str) -> list[Any]:
     """The payloads of ``mode`` in a run streamed with several modes (``(mode, payload)``)."""
     return [payload for m, payload in items if m == mode]
