@@ -75,12 +75,10 @@ class RunState:
     parent: RunState | None = None
     parent_ns: tuple[str, ...] = ()
     messages_on: bool = field(init=False, default=False)
-    custom_on: bool = field(init=False, default=False)
     capture: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.messages_on = "messages" in self.modes
-        self.custom_on = "custom" in self.modes
         self.capture = self.messages_on or (self.parent is not None and self.parent.capture)
 
     def chain(self) -> Iterator[RunState]:
@@ -114,10 +112,27 @@ class RunState:
         for run in self.chain():
             run.seen_ids.add(message_id)
 
+    def _own(self, ns: tuple[str, ...], mode: str) -> bool:
+        return mode in self.modes and (not ns or self.subgraphs or mode == "messages")
+
+    def wants(self, ns: tuple[str, ...], mode: str) -> bool:
+        """Whether any consumer in the chain takes ``mode`` events from namespace ``ns``."""
+        run: RunState | None = self
+        while run is not None:
+            if run._own(ns, mode):
+                return True
+            ns = run.parent_ns + ns
+            run = run.parent
+        return False
+
     def send(self, ns: tuple[str, ...], mode: str, payload: Any) -> None:
-        """Deliver one event of ``mode`` if the consumer asked for it."""
-        if mode in self.modes and (not ns or self.subgraphs or mode == "messages"):
-            self.emit(self.shape(ns, mode, payload))
+        """Deliver one event of ``mode`` to every consumer in the chain that asked for it."""
+        run: RunState | None = self
+        while run is not None:
+            if run._own(ns, mode):
+                run.emit(run.shape(ns, mode, payload))
+            ns = run.parent_ns + ns
+            run = run.parent
 
     def cancel(self) -> None:
         """Mark the run and every live task cancelled (sync nodes notice at their next chunk)."""
@@ -170,7 +185,7 @@ class TaskContext:
     @property
     def writer(self) -> Callable[[Any], None]:
         """The stream writer: a cheap no-op when ``custom`` was not requested."""
-        if self.run.custom_on and (not self.ns or self.run.subgraphs):
+        if self.run.wants(self.ns, "custom"):
             return self.write_custom
         return _noop_writer
 

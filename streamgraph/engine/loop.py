@@ -102,7 +102,7 @@ class GraphRun:
             self.values[key] = self.channels[key].fold(self.values[key], values)
 
     def _emit_values(self) -> None:
-        if "values" in self.run.modes and (not self.ns or self.run.subgraphs):
+        if self.run.wants(self.ns, "values"):
             self.run.send(self.ns, "values", self.output())
 
     # -- routing -----------------------------------------------------------------------

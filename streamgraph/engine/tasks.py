@@ -261,7 +261,7 @@ class TaskRunner:
             task.scope.__exit__(None, None, None)
 
     def _wants(self, mode: str) -> bool:
-        return mode in self.run.modes and (not self.graph.ns or self.run.subgraphs)
+        return self.run.wants(self.graph.ns, mode)
 
     def _announce(self, tasks: list[Task]) -> None:
         if self._wants("tasks") or self._wants("debug"):
@@ -277,7 +277,7 @@ class TaskRunner:
     def _task_event(self, task: Task, kind: str, payload: dict[str, Any]) -> None:
         ns = self.graph.ns
         self.run.send(ns, "tasks", payload)
-        if "debug" in self.run.modes:
+        if self.run.wants(ns, "debug"):
             stamp = datetime.now(timezone.utc).isoformat()
             event = {"step": task.ctx.step, "timestamp": stamp, "type": kind, "payload": payload}
             self.run.send(ns, "debug", event)

@@ -74,6 +74,15 @@ def _config(config: RunnableConfig | None) -> RunnableConfig:
     return cfg
 
 
+def _inherit(parent: TaskContext, config: RunnableConfig | None) -> RunnableConfig:
+    """The config of a graph run inside ``parent``'s node: the node's, then what was given."""
+    given = config or {}
+    cfg: RunnableConfig = {**parent.config, **given}
+    cfg["tags"] = list(dict.fromkeys([*parent.tags, *(given.get("tags") or [])]))
+    cfg["metadata"] = {**parent.user_metadata, **(given.get("metadata") or {})}
+    return cfg
+
+
 def _noop(item: Any) -> None:
     return None
 
@@ -123,8 +132,8 @@ class CompiledStateGraph:
     ) -> GraphRun:
         """A run with its own consumer; inside a node, nested in that node's run."""
         modes, tagged = _modes(stream_mode if stream_mode is not None else self.stream_mode)
-        cfg = _config(config)
         parent = current_task()
+        cfg = _config(_inherit(parent, config) if parent else config)
         run_id = cfg.get("run_id") or (parent.run.run_id if parent else uuid.uuid4())
         run = RunState(
             run_id=str(run_id),
@@ -149,9 +158,7 @@ class CompiledStateGraph:
     def _nested_run(
         self, parent: TaskContext, config: RunnableConfig | None, context: Any
     ) -> GraphRun:
-        cfg: RunnableConfig = {**parent.config, **(config or {})}
-        cfg["tags"] = list(dict.fromkeys([*parent.tags, *((config or {}).get("tags") or [])]))
-        cfg["metadata"] = {**parent.user_metadata, **((config or {}).get("metadata") or {})}
+        cfg = _inherit(parent, config)
         if context is None:
             context = parent.context
         return GraphRun(
