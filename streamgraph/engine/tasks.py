@@ -110,6 +110,9 @@ class TaskRunner:
         user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
         tags = _dedupe(self.run_tags, spec.tags) if spec.tags else self.run_tags
         config: RunnableConfig = {**self.graph.config}
+        # the run's id is the run's: a node passing its config on to another runnable
+        # must not hand that runnable the same id for every call it makes
+        config.pop("run_id", None)
         config["tags"] = list(tags)
         config["metadata"] = {**user, **base}
         ctx = TaskContext(

@@ -274,3 +274,17 @@ def test_retry_policy_retries_then_succeeds() -> None:
         "a", flaky, retry_policy=RetryPolicy(initial_interval=0, jitter=False)
     )
     assert builder.add_edge(START, "a").compile().invoke({"x": 0})["x"] == 3
+
+
+def test_node_config_leaves_the_run_id_to_the_run() -> None:
+    seen: list[Any] = []
+
+    def node(state: State, config: Any) -> dict[str, Any]:
+        seen.append(config)
+        return {}
+
+    run_id = "11111111-1111-4111-8111-111111111111"
+    _single(node).invoke({"x": 0}, {"run_id": run_id})
+    # passed on to another runnable, the config must not make every call share one id
+    assert "run_id" not in seen[0]
+    assert seen[0]["metadata"]["run_id"] == run_id
