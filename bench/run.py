@@ -118,7 +118,8 @@ def _provider(python: str, quick: bool) -> dict[str, Any]:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
+    quick = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+    parser.add_argument("--quick", action="store_true", default=quick)
     parser.add_argument("--reps", type=int, help="repetitions per workload (default 5, quick 2)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="workloads (and 'import')")
     parser.add_argument("--langgraph-python", default=str(LANGGRAPH_VENV / "bin/python"))
