@@ -135,13 +135,15 @@ class TaskRunner:
     # -- running a step ----------------------------------------------------------------
     async def run_step(self, tasks: list[Task]) -> None:
         """Run the tasks of one step; the first failure cancels the others and is raised."""
+        if self.run.cancelled:
+            raise asyncio.CancelledError  # a stopped run starts nothing new
         self._announce(tasks)
         if len(tasks) == 1:
             task = tasks[0]
             if task.spec.is_async:
                 await self._run_async(task)
             elif self.inline_sync:
-                self._run_sync(task)
+                self._run_inline(task)
             else:
                 await in_worker_thread(lambda: self._run_sync(task))
             await self.graph.routes_after(task)
@@ -159,6 +161,19 @@ class TaskRunner:
                 t.ctx.cancelled = True
             await cancel_and_wait([f for f in futures if not f.done()])
             raise
+
+    def _run_inline(self, task: Task) -> None:
+        """Run a lone sync node on the run's own loop thread (the sync doors' private loop)."""
+        run = self.run
+        with run.lock:
+            if run.cancelled:
+                raise asyncio.CancelledError
+            run.inline_busy += 1
+        try:
+            self._run_sync(task)
+        finally:
+            with run.lock:
+                run.inline_busy -= 1
 
     async def _guarded(self, task: Task, gate: asyncio.Semaphore | None) -> None:
         if gate is not None:

@@ -1,4 +1,4 @@
-"""The edges where sync code meets the async core: a worker pool and a loop per sync call."""
+"""The edges where sync code meets the async core: worker threads and pooled loop threads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["in_worker_thread", "run_in_new_loop", "start_loop_thread"]
+__all__ = ["SyncRun", "in_worker_thread"]
 
 T = TypeVar("T")
 
@@ -62,68 +62,93 @@ def in_worker_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
     return future
 
 
-def run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion on a private event loop, from sync code.
+class LoopThread:
+    """A thread running an event loop for the sync doors, one run at a time.
 
-    In a thread with no running loop the loop runs right here; inside a running loop
-    (a notebook, an async node calling sync code) it runs in a helper thread.
+    Starting a thread and a loop costs a few hundred microseconds; idle ones are kept in a
+    small pool so a sync ``stream()`` or ``invoke()`` starts in tens of microseconds.
+    Because a loop thread serves a single run, that run may execute a lone sync node
+    right on it, saving a handoff to a worker thread.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _run_here(coro)
-    box: list[Any] = []
-    ctx = contextvars.copy_context()
 
-    def target() -> None:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.name = "streamgraph-run"
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+_IDLE: list[LoopThread] = []
+_IDLE_LOCK = threading.Lock()
+_MAX_IDLE = 8
+
+
+def _acquire() -> LoopThread:
+    with _IDLE_LOCK:
+        if _IDLE:
+            return _IDLE.pop()
+    return LoopThread()
+
+
+def _release(loop_thread: LoopThread) -> None:
+    with _IDLE_LOCK:
+        if len(_IDLE) < _MAX_IDLE:
+            _IDLE.append(loop_thread)
+            return
+    loop_thread.stop()
+
+
+def _forget_after_fork() -> None:
+    _IDLE.clear()  # their threads do not exist in the child
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+class SyncRun:
+    """A coroutine running on a pooled loop thread, seen from the sync caller."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.done = threading.Event()
+        self.outcome: tuple[bool, Any] = (True, None)
+        self._task: asyncio.Task[Any] | None = None
+        self._loop_thread = _acquire()
+        ctx = contextvars.copy_context()  # the caller's context: nested runs find their task
+        self._loop_thread.loop.call_soon_threadsafe(self._begin, coro, context=ctx)
+
+    def _begin(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._task = asyncio.get_running_loop().create_task(coro)
+        self._task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            self.outcome = (False, asyncio.CancelledError())
+        elif task.exception() is not None:
+            self.outcome = (False, task.exception())
+        else:
+            self.outcome = (True, task.result())
+        self.done.set()
+        _release(self._loop_thread)
+
+    def cancel(self) -> None:
+        """Ask the run's task to stop (it stops at its next await)."""
         try:
-            box.append((True, ctx.run(_run_here, coro)))
-        except BaseException as exc:
-            box.append((False, exc))
+            self._loop_thread.loop.call_soon_threadsafe(self._cancel)
+        except RuntimeError:
+            pass
 
-    thread = threading.Thread(target=target, name="streamgraph-loop", daemon=True)
-    thread.start()
-    thread.join()
-    ok, value = box[0]
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
+    def _cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
 
-
-def _run_here(coro: Coroutine[Any, Any, T]) -> T:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        _close(loop)
-
-
-def _close(loop: asyncio.AbstractEventLoop) -> None:
-    try:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
-
-
-def start_loop_thread(
-    coro: Coroutine[Any, Any, Any],
-) -> tuple[asyncio.AbstractEventLoop, asyncio.Task[Any], threading.Thread]:
-    """Start ``coro`` on a private loop in a new thread; the caller may cancel the task."""
-    loop = asyncio.new_event_loop()
-    ctx = contextvars.copy_context()
-    task = ctx.run(loop.create_task, coro)
-
-    def target() -> None:
-        try:
-            loop.run_until_complete(asyncio.wait([task]))
-        finally:
-            _close(loop)
-
-    thread = threading.Thread(target=target, name="streamgraph-run", daemon=True)
-    thread.start()
-    return loop, task, thread
+    def result(self) -> Any:
+        """Wait for the coroutine and return its result or raise its error."""
+        self.done.wait()
+        ok, value = self.outcome
+        if ok:
+            return value
+        raise value

@@ -18,7 +18,7 @@ from streamgraph.engine.context import RunState, TaskContext, current_task
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
-from streamgraph.engine.threads import run_in_new_loop, start_loop_thread
+from streamgraph.engine.threads import SyncRun
 from streamgraph.errors import ConfigurationError, InvalidStreamModeError
 from streamgraph.types import STREAM_MODES, Command
 
@@ -202,8 +202,10 @@ class CompiledStateGraph:
         Leaving the loop early stops the run.
         """
         bus = SyncBus()
-        graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)
-        loop, task, thread = start_loop_thread(_drive(graph_run, input, bus.put))
+        graph_run = self._root_run(
+            config, stream_mode, subgraphs, version, bus.put, context, inline_sync=True
+        )
+        sync_run = SyncRun(_drive(graph_run, input, bus.put))
         get = bus.get
         finished = False
         try:
@@ -217,12 +219,10 @@ class CompiledStateGraph:
                 yield item
         finally:
             if not finished:
-                graph_run.run.cancel()
-                try:
-                    loop.call_soon_threadsafe(task.cancel)
-                except RuntimeError:
-                    pass  # the run's loop already closed
-            thread.join()
+                sync_node_running = graph_run.run.cancel()
+                sync_run.cancel()
+                if not sync_node_running:
+                    sync_run.done.wait()  # async nodes cancelled, provider streams closed
 
     async def astream(
         self,
@@ -287,7 +287,14 @@ class CompiledStateGraph:
             graph_run = self._root_run(
                 config, "values", False, "v1", _noop, context, silent=True, inline_sync=True
             )
-        return run_in_new_loop(graph_run.execute(input))
+        sync_run = SyncRun(graph_run.execute(input))
+        try:
+            return sync_run.result()
+        except BaseException:
+            if not sync_run.done.is_set():  # the caller was interrupted: stop the run too
+                graph_run.run.cancel()
+                sync_run.cancel()
+            raise
 
     async def ainvoke(
         self,
