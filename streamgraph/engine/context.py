@@ -160,16 +160,47 @@ class TaskContext:
     path: tuple[Any, ...]
     ns: tuple[str, ...]
     checkpoint_ns: str
-    config: RunnableConfig
     tags: tuple[str, ...]
     user_metadata: dict[str, Any]
-    base_metadata: dict[str, Any]
+    graph_config: RunnableConfig
+    copied: dict[str, Any]
     context: Any = None
     cancelled: bool = False
     _runtime: Runtime[Any] | None = None
+    _base: dict[str, Any] | None = None
+    _config: RunnableConfig | None = None
 
     def __hash__(self) -> int:
         return id(self)
+
+    @property
+    def base_metadata(self) -> dict[str, Any]:
+        """The built-in metadata keys of this task (built on first use)."""
+        if self._base is None:
+            self._base = {
+                "langgraph_step": self.step,
+                "langgraph_node": self.node,
+                "langgraph_triggers": self.triggers,
+                "langgraph_path": self.path,
+                "langgraph_checkpoint_ns": self.checkpoint_ns,
+                "checkpoint_ns": self.checkpoint_ns,
+                "run_id": self.run.run_id,
+                **self.copied,
+            }
+        return self._base
+
+    @property
+    def config(self) -> RunnableConfig:
+        """The config a node receives (built on first use)."""
+        if self._config is None:
+            config: RunnableConfig = {**self.graph_config}
+            # the run's id is the run's: a node passing its config on to another runnable
+            # must not hand that runnable the same id for every call it makes
+            config.pop("run_id", None)
+            config["tags"] = list(self.tags)
+            config["metadata"] = {**self.user_metadata, **self.base_metadata}
+            self._config = config
+        return self._config
 
     @property
     def runtime(self) -> Runtime[Any]:

@@ -47,6 +47,7 @@ class GraphRun:
         self.join_seen: dict[Join, set[str]] = {}
         self.recursion_limit = int(config.get("recursion_limit", 25))
         self.runner = TaskRunner(self, parent_checkpoint_ns, inline_sync, context)
+        self.want_values = run.wants(ns, "values")
 
     # -- the loop ----------------------------------------------------------------------
     async def execute(self, graph_input: Any) -> Any:
@@ -102,7 +103,7 @@ class GraphRun:
             self.values[key] = self.channels[key].fold(self.values[key], values)
 
     def _emit_values(self) -> None:
-        if self.run.wants(self.ns, "values"):
+        if self.want_values:
             self.run.send(self.ns, "values", self.output())
 
     # -- routing -----------------------------------------------------------------------

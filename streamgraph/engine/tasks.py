@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from streamgraph.config import RunnableConfig
 from streamgraph.engine.context import _TASK, TaskContext
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
@@ -75,6 +74,13 @@ class TaskRunner:
         self.copied = {k: configurable[k] for k in _CONFIGURABLE_COPIED if k in configurable}
         self.max_concurrency = config.get("max_concurrency")
         self.context = context
+        # task ids: unique within the run and cheap; uuid-shaped like the run's id
+        self._id_prefix = str(uuid.uuid4())[:24]
+        self._count = 0
+        ns, run = graph.ns, self.run
+        self.want_updates = run.wants(ns, "updates")
+        self.want_debug = run.wants(ns, "debug")
+        self.want_task_events = run.wants(ns, "tasks") or self.want_debug
 
     # -- building tasks ----------------------------------------------------------------
     def pull_task(self, name: str, step: int) -> Task:
@@ -94,27 +100,12 @@ class TaskRunner:
         path: tuple[Any, ...],
         triggers: tuple[str, ...],
     ) -> Task:
-        task_id = str(uuid.uuid4())
+        self._count += 1
+        task_id = f"{self._id_prefix}{self._count:012x}"
         own = f"{spec.name}:{task_id}"
         checkpoint_ns = f"{self.parent_checkpoint_ns}|{own}" if self.parent_checkpoint_ns else own
-        base = {
-            "langgraph_step": step,
-            "langgraph_node": spec.name,
-            "langgraph_triggers": triggers,
-            "langgraph_path": path,
-            "langgraph_checkpoint_ns": checkpoint_ns,
-            "checkpoint_ns": checkpoint_ns,
-            "run_id": self.run.run_id,
-            **self.copied,
-        }
         user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
         tags = _dedupe(self.run_tags, spec.tags) if spec.tags else self.run_tags
-        config: RunnableConfig = {**self.graph.config}
-        # the run's id is the run's: a node passing its config on to another runnable
-        # must not hand that runnable the same id for every call it makes
-        config.pop("run_id", None)
-        config["tags"] = list(tags)
-        config["metadata"] = {**user, **base}
         ctx = TaskContext(
             run=self.run,
             node=spec.name,
@@ -124,10 +115,10 @@ class TaskRunner:
             path=path,
             ns=self.graph.ns,
             checkpoint_ns=checkpoint_ns,
-            config=config,
             tags=tags,
             user_metadata=user,
-            base_metadata=base,
+            graph_config=self.graph.config,
+            copied=self.copied,
             context=self.context,
         )
         return Task(spec, ctx, node_input)
@@ -278,11 +269,8 @@ class TaskRunner:
         if task.scope is not None:
             task.scope.__exit__(None, None, None)
 
-    def _wants(self, mode: str) -> bool:
-        return self.run.wants(self.graph.ns, mode)
-
     def _announce(self, tasks: list[Task]) -> None:
-        if self._wants("tasks") or self._wants("debug"):
+        if self.want_task_events:
             for t in tasks:
                 payload = {
                     "id": t.ctx.task_id,
@@ -295,7 +283,7 @@ class TaskRunner:
     def _task_event(self, task: Task, kind: str, payload: dict[str, Any]) -> None:
         ns = self.graph.ns
         self.run.send(ns, "tasks", payload)
-        if self.run.wants(ns, "debug"):
+        if self.want_debug:
             stamp = datetime.now(timezone.utc).isoformat()
             event = {"step": task.ctx.step, "timestamp": stamp, "type": kind, "payload": payload}
             self.run.send(ns, "debug", event)
@@ -314,9 +302,9 @@ class TaskRunner:
         writes = graph.plan.state_schema.read_update(update, who=who, known=graph.channels)
         writes = emit_returned_messages(task.ctx, writes, graph.plan.message_keys)
         task.writes = writes
-        if self._wants("updates"):
+        if self.want_updates:
             self.run.send(graph.ns, "updates", {task.name: writes if update is not None else None})
-        if self._wants("tasks") or self._wants("debug"):
+        if self.want_task_events:
             payload: dict[str, Any] = {
                 "id": task.ctx.task_id,
                 "name": task.name,
@@ -333,7 +321,7 @@ class TaskRunner:
                     exc.streamgraph_node = task.name  # type: ignore[attr-defined]
                 except AttributeError:
                     pass
-            if self._wants("tasks") or self._wants("debug"):
+            if self.want_task_events:
                 payload = {
                     "id": task.ctx.task_id,
                     "name": task.name,
