@@ -42,7 +42,7 @@ class GraphRun:
         self.run = run
         self.config = config
         self.ns = ns
-        self.channels = plan.new_channels()
+        self.channels = plan.channels
         self.values: dict[str, Any] = {k: ch.initial() for k, ch in self.channels.items()}
         self.join_seen: dict[Join, set[str]] = {}
         self.recursion_limit = int(config.get("recursion_limit", 25))

@@ -58,13 +58,18 @@ class GraphPlan:
             for name in self.nodes
         }
         self.order = {name: i for i, name in enumerate(self.nodes)}
-        probe = self.new_channels()
+        self.channels = self._build_channels()
+        probe = self.channels
         self.message_keys = frozenset(k for k, ch in probe.items() if ch.is_messages)
         self.input_keys = frozenset(builder.input_schema.keys) or frozenset(probe)
         self.output_keys = tuple(builder.output_schema.keys) or tuple(probe)
 
-    def new_channels(self) -> dict[str, Channel]:
-        """Fresh channels for one run (state keys plus any node-private input keys)."""
+    def _build_channels(self) -> dict[str, Channel]:
+        """One channel per key: state keys plus any node-private input keys.
+
+        Channels hold rules, not values (a run keeps its values apart), so every run of the
+        graph shares them.
+        """
         out: dict[str, Channel] = {}
         for schema in self._schemas:
             for key, ch in schema.channels().items():

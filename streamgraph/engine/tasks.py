@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from streamgraph._ids import new_id
 from streamgraph.engine.context import _TASK, TaskContext
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
@@ -75,7 +75,7 @@ class TaskRunner:
         self.max_concurrency = config.get("max_concurrency")
         self.context = context
         # task ids: unique within the run and cheap; uuid-shaped like the run's id
-        self._id_prefix = str(uuid.uuid4())[:24]
+        self._id_prefix = new_id()[:24]
         self._count = 0
         ns, run = graph.ns, self.run
         self.want_updates = run.wants(ns, "updates")

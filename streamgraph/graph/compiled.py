@@ -8,10 +8,10 @@ async doors run it as a task of the caller's loop. Nothing else differs.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from streamgraph._ids import new_id
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.bus import AsyncBus, End, SyncBus
 from streamgraph.engine.context import RunState, TaskContext, current_task
@@ -134,7 +134,7 @@ class CompiledStateGraph:
         modes, tagged = _modes(stream_mode if stream_mode is not None else self.stream_mode)
         parent = current_task()
         cfg = _config(_inherit(parent, config) if parent else config)
-        run_id = cfg.get("run_id") or (parent.run.run_id if parent else uuid.uuid4())
+        run_id = cfg.get("run_id") or (parent.run.run_id if parent else new_id())
         run = RunState(
             run_id=str(run_id),
             modes=frozenset() if silent else frozenset(modes),

@@ -6,10 +6,10 @@ stream (:func:`relay_chunks`), so every source of tokens streams the same way.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from streamgraph._ids import new_id
 from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
 from streamgraph.errors import RunCancelled
 
@@ -23,7 +23,7 @@ __all__ = ["LLMCall", "arelay_chunks", "new_message_id", "relay_chunks"]
 
 def new_message_id() -> str:
     """A fresh id for a message whose provider gave none."""
-    return f"run-{uuid.uuid4()}"
+    return f"run-{new_id()}"
 
 
 class _Idle:

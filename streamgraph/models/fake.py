@@ -109,8 +109,17 @@ class FakeChatModel(BaseChatModel):
 
         script = self._next(request)
         cid = script.id or new_message_id()
-        total = len(script.reasoning) + len(script.text) + 3 * len(script.tool_calls)
         error, after = self.error, (self.error_after or 0)
+        if error is None and script.text and not (script.reasoning or script.tool_calls):
+            # plain text, the benchmarked path: one generator, one chunk per word
+            last = len(script.text)
+            for produced, piece in enumerate(script.text, 1):
+                chunk = AIMessageChunk(content=piece, id=cid)
+                if produced == last:
+                    self._finish(chunk, script, request, produced)
+                yield chunk
+            return
+        total = len(script.reasoning) + len(script.text) + 3 * len(script.tool_calls)
         for produced, chunk in enumerate(self._pieces(script, cid, AIMessageChunk), 1):
             if error is not None and produced - 1 == after:
                 raise error
@@ -147,9 +156,11 @@ class FakeChatModel(BaseChatModel):
 
     def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
         delay = self.delay
+        if not delay:
+            yield from self._chunks(request)
+            return
         for chunk in self._chunks(request):
-            if delay:
-                time.sleep(delay)
+            time.sleep(delay)
             yield chunk
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
