@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from streamgraph._ids import new_id
 from streamgraph.engine.context import _TASK, TaskContext
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
-from streamgraph.engine.threads import in_worker_thread
+from streamgraph.engine.threads import all_in_workers, in_worker_thread
 from streamgraph.graph.nodes import NodeSpec
 from streamgraph.types import Command, RetryPolicy, Send
 
@@ -141,7 +142,13 @@ class TaskRunner:
             return
         limit = self.max_concurrency
         gate = asyncio.Semaphore(limit) if limit else None
-        futures = [asyncio.ensure_future(self._guarded(t, gate)) for t in tasks]
+        batch = [] if gate else [t for t in tasks if not t.spec.is_async]
+        futures: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(self._guarded(t, gate)) for t in tasks if t not in batch
+        ]
+        if batch:
+            # sync nodes go to the workers together and wake the loop once, not once each
+            futures.append(all_in_workers([functools.partial(self._run_sync, t) for t in batch]))
         try:
             for fut in asyncio.as_completed(futures):
                 await fut
@@ -152,6 +159,8 @@ class TaskRunner:
                 t.ctx.cancelled = True
             await cancel_and_wait([f for f in futures if not f.done()])
             raise
+        for task in batch:
+            await self.graph.routes_after(task)
 
     def _run_inline(self, task: Task) -> None:
         """Run a lone sync node on the run's own loop thread (the sync doors' private loop)."""

@@ -6,11 +6,11 @@ import asyncio
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["SyncRun", "in_worker_thread"]
+__all__ = ["SyncRun", "all_in_workers", "in_worker_thread"]
 
 T = TypeVar("T")
 
@@ -62,6 +62,45 @@ def in_worker_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
     return future
 
 
+def all_in_workers(fns: Sequence[Callable[[], Any]]) -> asyncio.Future[None]:
+    """Run each of ``fns`` in a worker thread (each with a copy of the current context).
+
+    The future completes once all have returned, or with the first error as soon as it
+    happens: one wake-up of the loop for the whole batch instead of one per function.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    left = [len(fns)]
+    lock = threading.Lock()
+
+    def settle(error: BaseException | None) -> None:
+        if not future.done():
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+    def work(fn: Callable[[], Any], ctx: contextvars.Context) -> None:
+        error: BaseException | None = None
+        try:
+            ctx.run(fn)
+        except BaseException as exc:
+            error = exc
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if error is not None or last:
+            try:
+                loop.call_soon_threadsafe(settle, error)
+            except RuntimeError:
+                pass  # the loop is closed: the run was stopped and nobody waits
+
+    pool = _pool()
+    for fn in fns:
+        pool.submit(work, fn, contextvars.copy_context())
+    return future
+
+
 class LoopThread:
     """A thread running an event loop for the sync doors, one run at a time.
 
@@ -73,11 +112,19 @@ class LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.name = "streamgraph-run"
         self._thread.start()
 
+    def _serve(self) -> None:
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
     def stop(self) -> None:
+        """Stop and close the loop (from any thread); its thread then ends."""
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
