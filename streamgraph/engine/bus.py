@@ -24,6 +24,11 @@ class End:
     def __init__(self, error: BaseException | None = None) -> None:
         self.error = error
 
+    def reraise(self) -> None:
+        """Raise the run's error (the very object a node raised), if it failed."""
+        if self.error is not None:
+            raise self.error
+
 
 class AsyncBus:
     """Consumed by a coroutine on ``loop``; ``put`` is safe from any thread."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -190,52 +191,26 @@ class TaskRunner:
             await in_worker_thread(lambda: self._run_sync(task))
 
     def _run_sync(self, task: Task) -> None:
-        token = _TASK.set(task.ctx)
-        self._enter(task)
-        try:
-            attempt = 0
-            while True:
+        with _Running(self, task):
+            for attempt in itertools.count(1):
                 try:
                     result = self._call(task)
                     break
                 except Exception as exc:
-                    attempt += 1
-                    delay = self._retry_delay(task, attempt, exc)
-                    if delay is None:
-                        raise
-                    time.sleep(delay)
+                    time.sleep(self._retry_after(task, attempt, exc))
             self._finish(task, result)
-        except BaseException as exc:
-            self._failed(task, exc)
-            raise
-        finally:
-            self._exit(task)
-            _TASK.reset(token)
 
     async def _run_async(self, task: Task) -> None:
-        token = _TASK.set(task.ctx)
-        self._enter(task)
-        try:
-            attempt = 0
-            while True:
+        with _Running(self, task):
+            for attempt in itertools.count(1):
                 try:
                     result = self._call(task)
                     if asyncio.iscoroutine(result):
                         result = await result
                     break
                 except Exception as exc:
-                    attempt += 1
-                    delay = self._retry_delay(task, attempt, exc)
-                    if delay is None:
-                        raise
-                    await asyncio.sleep(delay)
+                    await asyncio.sleep(self._retry_after(task, attempt, exc))
             self._finish(task, result)
-        except BaseException as exc:
-            self._failed(task, exc)
-            raise
-        finally:
-            self._exit(task)
-            _TASK.reset(token)
 
     def _call(self, task: Task) -> Any:
         spec = task.spec
@@ -253,14 +228,17 @@ class TaskRunner:
             kwargs["runtime"] = ctx.runtime
         return spec.fn(task.input, **kwargs)
 
-    def _retry_delay(self, task: Task, attempt: int, exc: Exception) -> float | None:
+    @staticmethod
+    def _retry_after(task: Task, attempt: int, exc: Exception) -> float:
+        """Seconds to wait before retrying after failed ``attempt``; re-raises ``exc`` if not."""
         policies = task.spec.retry_policy
-        if policies is None or isinstance(exc, ParentCommand):
-            return None
-        for policy in [policies] if isinstance(policies, RetryPolicy) else policies:
-            if policy.should_retry(exc):
-                return policy.interval(attempt) if attempt < policy.max_attempts else None
-        return None
+        if policies is not None and not isinstance(exc, ParentCommand):
+            for policy in [policies] if isinstance(policies, RetryPolicy) else policies:
+                if policy.should_retry(exc):
+                    if attempt < policy.max_attempts:
+                        return policy.interval(attempt)
+                    break
+        raise exc
 
     # -- events ------------------------------------------------------------------------
     def _enter(self, task: Task) -> None:
@@ -339,3 +317,25 @@ class TaskRunner:
                     "interrupts": [],
                 }
                 self._task_event(task, "task_result", payload)
+
+
+class _Running:
+    """A task's time on the stack: its context set, registered as live, failures recorded."""
+
+    __slots__ = ("runner", "task", "token")
+
+    def __init__(self, runner: TaskRunner, task: Task) -> None:
+        self.runner = runner
+        self.task = task
+
+    def __enter__(self) -> None:
+        self.token = _TASK.set(self.task.ctx)
+        self.runner._enter(self.task)
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        try:
+            if exc is not None:
+                self.runner._failed(self.task, exc)
+        finally:
+            self.runner._exit(self.task)
+            _TASK.reset(self.token)

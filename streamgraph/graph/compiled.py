@@ -209,14 +209,10 @@ class CompiledStateGraph:
         get = bus.get
         finished = False
         try:
-            while True:
-                item = get()
-                if item.__class__ is End:
-                    finished = True
-                    if item.error is not None:
-                        raise item.error
-                    return
+            while (item := get()).__class__ is not End:
                 yield item
+            finished = True
+            item.reraise()
         finally:
             if not finished:
                 sync_node_running = graph_run.run.cancel()
@@ -250,11 +246,10 @@ class CompiledStateGraph:
                     await bus.wait()
                 item = items.popleft()
                 if item.__class__ is End:
-                    finished = True
-                    if item.error is not None:
-                        raise item.error
-                    return
+                    break
                 yield item
+            finished = True
+            item.reraise()
         finally:
             if not finished:
                 graph_run.run.cancel()

@@ -208,11 +208,30 @@ class BaseChatModel:
             options=options,
         )
 
-    def _whole(self, request: ChatRequest) -> bool:
-        """Whether this call must be made without streaming."""
-        if self.disable_streaming is True or self.streaming is False:
-            return True
-        return self.disable_streaming == "tool_calling" and bool(request.tools)
+    def _prepare(
+        self,
+        input: Any,
+        config: RunnableConfig | None,
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        *,
+        invoking: bool,
+    ) -> tuple[ChatRequest, LLMCall, bool]:
+        """The request, its call in the run, and whether to make it without streaming.
+
+        Streaming is off when disabled on the model (or for tool calls, with
+        ``disable_streaming="tool_calling"``), and for ``invoke`` when nobody streams the
+        tokens (no ``messages`` mode) unless ``streaming=True`` asks for it.
+        """
+        request = self._request(input, stop, kwargs)
+        call = LLMCall.begin(self, config)
+        whole = (
+            self.disable_streaming is True
+            or self.streaming is False
+            or (self.disable_streaming == "tool_calling" and bool(request.tools))
+            or (invoking and not call.capture and self.streaming is not True)
+        )
+        return request, call, whole
 
     def invoke(
         self,
@@ -223,9 +242,8 @@ class BaseChatModel:
         **kwargs: Any,
     ) -> AIMessage:
         """The whole reply. Inside a graph streamed in ``messages`` mode, its tokens stream."""
-        request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
-        if self._whole(request) or (not call.capture and self.streaming is not True):
+        request, call, whole = self._prepare(input, config, stop, kwargs, invoking=True)
+        if whole:
             return call.whole(self._generate(request))
         return call.merge(list(call.relay(self._stream(request))))
 
@@ -238,9 +256,8 @@ class BaseChatModel:
         **kwargs: Any,
     ) -> AIMessage:
         """Async twin of :meth:`invoke`."""
-        request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
-        if self._whole(request) or (not call.capture and self.streaming is not True):
+        request, call, whole = self._prepare(input, config, stop, kwargs, invoking=True)
+        if whole:
             return call.whole(await self._agenerate(request))
         return call.merge([c async for c in call.arelay(self._astream(request))])
 
@@ -253,9 +270,8 @@ class BaseChatModel:
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         """Yield the reply chunk by chunk (one whole chunk when streaming is disabled)."""
-        request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
-        if self._whole(request):
+        request, call, whole = self._prepare(input, config, stop, kwargs, invoking=False)
+        if whole:
             yield _as_chunk(call.whole(self._generate(request)))
             return
         yield from call.relay(self._stream(request))
@@ -269,9 +285,8 @@ class BaseChatModel:
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
         """Async twin of :meth:`stream`."""
-        request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
-        if self._whole(request):
+        request, call, whole = self._prepare(input, config, stop, kwargs, invoking=False)
+        if whole:
             yield _as_chunk(call.whole(await self._agenerate(request)))
             return
         async for chunk in call.arelay(self._astream(request)):
