@@ -22,9 +22,7 @@ from streamgraph.messages import (
 )
 from streamgraph.models import FakeChatModel
 from tests.contract.helpers import (
-    DOORS,
     INPUTS,
-    KINDS,
     calling_node,
     chunks,
     collect,
@@ -35,17 +33,6 @@ from tests.contract.helpers import (
     tagged,
     wholes,
 )
-
-
-@pytest.fixture(params=DOORS)
-def door(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
 
 HISTORY: dict[str, Any] = {
     "messages": [

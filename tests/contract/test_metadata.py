@@ -17,9 +17,7 @@ from streamgraph.models import FakeChatModel
 from streamgraph.prebuilt import ToolNode
 from streamgraph.tools import tool
 from tests.contract.helpers import (
-    DOORS,
     INPUTS,
-    KINDS,
     Meta,
     calling_node,
     chunks,
@@ -29,16 +27,6 @@ from tests.contract.helpers import (
     tagged,
     wholes,
 )
-
-
-@pytest.fixture(params=DOORS)
-def door(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _talker(reply: str = "a b") -> Callable[[MessagesState], dict[str, Any]]:

@@ -17,9 +17,7 @@ from streamgraph.models import FakeChatModel
 from streamgraph.prebuilt import ToolNode
 from streamgraph.tools import tool
 from tests.contract.helpers import (
-    DOORS,
     INPUTS,
-    KINDS,
     HandshakeModel,
     calling_node,
     chunks,
@@ -28,17 +26,6 @@ from tests.contract.helpers import (
     tagged,
     wholes,
 )
-
-
-@pytest.fixture(params=DOORS)
-def door(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 

@@ -20,9 +20,7 @@ from streamgraph.models import FakeChatModel
 from streamgraph.runtime import Runtime
 from streamgraph.types import STREAM_MODES, StreamWriter
 from tests.contract.helpers import (
-    DOORS,
     INPUTS,
-    KINDS,
     GatedModel,
     calling_node,
     collect,
@@ -32,16 +30,6 @@ from tests.contract.helpers import (
     tagged,
     wait_in_thread,
 )
-
-
-@pytest.fixture(params=DOORS)
-def door(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class Counter(TypedDict):

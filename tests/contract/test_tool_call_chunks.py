@@ -14,26 +14,13 @@ from streamgraph.messages import AIMessage, AIMessageChunk
 from streamgraph.models import FakeChatModel
 from streamgraph.testing import MockProviderServer, Reply, Text, Thinking, ToolCall
 from tests.contract.helpers import (
-    DOORS,
     INPUTS,
-    KINDS,
     calling_node,
     collect,
     last_ai,
     one_node_graph,
     tagged,
 )
-
-
-@pytest.fixture(params=DOORS)
-def door(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
 
 WEATHER = {"name": "get_weather", "args": {"city": "Paris", "unit": "celsius"}, "id": "call_w"}
 TIME = {"name": "get_time", "args": {"timezone": "Europe/Paris"}, "id": "call_t"}
