@@ -147,10 +147,14 @@ class GatedModel(FakeChatModel):
         self.gate = gate
         self.passed: list[bool] = []
 
+    def _first_chunk_sent(self) -> None:
+        """Called after the first chunk, just before waiting for the gate."""
+
     def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
         for i, chunk in enumerate(super()._stream(request)):
             yield chunk
             if i == 0:
+                self._first_chunk_sent()
                 self.passed.append(self.gate.wait(TIMEOUT))
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
@@ -158,11 +162,12 @@ class GatedModel(FakeChatModel):
         async for chunk in super()._astream(request):
             yield chunk
             if i == 0:
+                self._first_chunk_sent()
                 self.passed.append(await wait_in_thread(self.gate))
             i += 1
 
 
-class HandshakeModel(FakeChatModel):
+class HandshakeModel(GatedModel):
     """After its first chunk, says so on ``mine`` and waits for ``theirs``.
 
     Two of these, crossed, make two nodes' tokens interleave without any timing: each
@@ -172,23 +177,8 @@ class HandshakeModel(FakeChatModel):
     def __init__(
         self, responses: list[str | AIMessage], mine: threading.Event, theirs: threading.Event
     ) -> None:
-        super().__init__(responses=responses)
+        super().__init__(responses, gate=theirs)
         self.mine = mine
-        self.theirs = theirs
-        self.passed: list[bool] = []
 
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        for i, chunk in enumerate(super()._stream(request)):
-            yield chunk
-            if i == 0:
-                self.mine.set()
-                self.passed.append(self.theirs.wait(TIMEOUT))
-
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        i = 0
-        async for chunk in super()._astream(request):
-            yield chunk
-            if i == 0:
-                self.mine.set()
-                self.passed.append(await wait_in_thread(self.theirs))
-            i += 1
+    def _first_chunk_sent(self) -> None:
+        self.mine.set()
