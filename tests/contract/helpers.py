@@ -14,7 +14,7 @@ from typing import Any
 from streamgraph import START, MessagesState, StateGraph
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage
-from streamgraph.models import ChatRequest, FakeChatModel
+from streamgraph.models import BaseChatModel, ChatRequest, FakeChatModel
 
 DOORS = ("stream", "astream")
 """The two public streaming doors every behaviour is checked through."""
@@ -78,7 +78,7 @@ def one_node_graph(node: Any, name: str = "agent", **node_options: Any) -> Compi
     return builder.compile()
 
 
-def calling_node(model: FakeChatModel, kind: str) -> Any:
+def calling_node(model: BaseChatModel, kind: str) -> Any:
     """A node that calls ``model`` on the conversation and returns its reply."""
     if kind == "sync":
 

@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from streamgraph import START, MessagesState, StateGraph
+from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessageChunk
 from streamgraph.models import BaseChatModel, ChatRequest
+from tests.contract.helpers import calling_node, one_node_graph
 
 TOKENS = 20
 
@@ -34,11 +36,8 @@ class EchoModel(BaseChatModel):
             yield AIMessageChunk(content=token)
 
 
-def _graph(model: EchoModel) -> Any:
-    async def talk(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [await model.ainvoke(state["messages"])]}
-
-    return StateGraph(MessagesState).add_node("talk", talk).add_edge(START, "talk").compile()
+def _graph(model: EchoModel) -> CompiledStateGraph:
+    return one_node_graph(calling_node(model, "async"), "talk")
 
 
 async def test_100_concurrent_astream_runs_each_get_exactly_their_own_tokens() -> None:

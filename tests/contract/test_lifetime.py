@@ -20,33 +20,25 @@ from streamgraph.errors import (
 )
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.models import BaseChatModel, FakeChatModel
+from tests.contract.helpers import calling_node, one_node_graph
 from tests.contract.probe import ProbeModel
 
 INPUTS = {"messages": [("user", "go")]}
 
 
 def _graph(node: Any) -> CompiledStateGraph:
-    return StateGraph(MessagesState).add_node("talk", node).add_edge(START, "talk").compile()
+    return one_node_graph(node, "talk")
 
 
-def _sync_node(model: BaseChatModel) -> Any:
-    def talk(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [model.invoke(state["messages"])]}
-
-    return talk
-
-
-def _async_node(model: BaseChatModel) -> Any:
-    async def talk(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [await model.ainvoke(state["messages"])]}
-
-    return talk
+def _talker(model: BaseChatModel, kind: str) -> CompiledStateGraph:
+    """The one-node graph whose ``talk`` node calls ``model``."""
+    return _graph(calling_node(model, kind))
 
 
 # -- stopping early ------------------------------------------------------------------------
 def test_closing_sync_stream_stops_async_node_before_close_returns() -> None:
     model = ProbeModel(tokens=10_000, delay=0.001)
-    stream = _graph(_async_node(model)).stream(INPUTS, stream_mode="messages")
+    stream = _talker(model, "async").stream(INPUTS, stream_mode="messages")
     got = [next(stream) for _ in range(3)]
     stream.close()
     assert [c.content for c, _ in got] == [" t0", " t1", " t2"]
@@ -56,7 +48,7 @@ def test_closing_sync_stream_stops_async_node_before_close_returns() -> None:
 
 def test_closing_sync_stream_stops_sync_node_at_its_next_chunk() -> None:
     model = ProbeModel(tokens=10_000, delay=0.001)
-    stream = _graph(_sync_node(model)).stream(INPUTS, stream_mode="messages")
+    stream = _talker(model, "sync").stream(INPUTS, stream_mode="messages")
     for _ in range(3):
         next(stream)
     stream.close()
@@ -68,7 +60,7 @@ def test_closing_sync_stream_stops_sync_node_at_its_next_chunk() -> None:
 
 def test_breaking_out_of_sync_stream_stops_the_run() -> None:
     model = ProbeModel(tokens=10_000, delay=0.001)
-    graph = _graph(_async_node(model))
+    graph = _talker(model, "async")
     # written as users write it: the generator is a temporary, dropped by `break`
     for seen, _item in enumerate(graph.stream(INPUTS, stream_mode="messages"), 1):
         if seen == 2:
@@ -79,7 +71,7 @@ def test_breaking_out_of_sync_stream_stops_the_run() -> None:
 
 async def test_aclose_cancels_async_node_and_closes_its_stream_before_returning() -> None:
     model = ProbeModel(tokens=10_000, delay=0.001)
-    stream = _graph(_async_node(model)).astream(INPUTS, stream_mode="messages")
+    stream = _talker(model, "async").astream(INPUTS, stream_mode="messages")
     for _ in range(3):
         await stream.__anext__()
     await stream.aclose()
@@ -91,7 +83,7 @@ async def test_aclose_cancels_async_node_and_closes_its_stream_before_returning(
 
 async def test_aclose_stops_sync_node_at_its_next_chunk() -> None:
     model = ProbeModel(tokens=10_000, delay=0.001)
-    stream = _graph(_sync_node(model)).astream(INPUTS, stream_mode="messages")
+    stream = _talker(model, "sync").astream(INPUTS, stream_mode="messages")
     for _ in range(3):
         await stream.__anext__()
     await stream.aclose()
@@ -105,7 +97,7 @@ async def test_cancelling_the_consumer_task_cancels_the_run() -> None:
     first = asyncio.Event()
 
     async def consume() -> None:
-        async for _ in _graph(_async_node(model)).astream(INPUTS, stream_mode="messages"):
+        async for _ in _talker(model, "async").astream(INPUTS, stream_mode="messages"):
             first.set()
 
     task = asyncio.create_task(consume())
@@ -147,13 +139,7 @@ def test_node_error_arrives_unchanged_after_the_tokens_before_it(node_kind: str)
     boom = ValueError("provider went away")
     model = FakeChatModel(responses=["one two three four five"], error=boom, error_after=3)
 
-    def talk(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [model.invoke(state["messages"])]}
-
-    async def atalk(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [await model.ainvoke(state["messages"])]}
-
-    graph = _graph(talk if node_kind == "sync" else atalk)
+    graph = _talker(model, node_kind)
     got: list[str] = []
     with pytest.raises(ValueError) as info:
         for chunk, _ in graph.stream(INPUTS, stream_mode="messages"):
@@ -168,7 +154,7 @@ async def test_async_node_error_arrives_unchanged_through_astream() -> None:
     model = FakeChatModel(responses=["a b c d"], error=boom, error_after=2)
     got: list[str] = []
     with pytest.raises(KeyError) as info:
-        async for chunk, _ in _graph(_async_node(model)).astream(INPUTS, stream_mode="messages"):
+        async for chunk, _ in _talker(model, "async").astream(INPUTS, stream_mode="messages"):
             got.append(chunk.content)
     assert info.value is boom
     assert got == ["a", " b"]
@@ -191,7 +177,7 @@ def test_invoke_raises_the_node_error_itself() -> None:
 @pytest.mark.parametrize("sibling_kind", ["sync", "async"])
 def test_a_failing_task_cancels_its_siblings(sibling_kind: str) -> None:
     slow = ProbeModel(tokens=10_000, delay=0.001)
-    sibling = _sync_node(slow) if sibling_kind == "sync" else _async_node(slow)
+    sibling = calling_node(slow, sibling_kind)
 
     consumer_saw_token = threading.Event()
 
