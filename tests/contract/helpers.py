@@ -63,6 +63,16 @@ async def collect(
     return await consume(graph, inputs, door, None, config, **kwargs)
 
 
+def opening(gate: threading.Event, when: Callable[[Item], bool]) -> Callable[[Item], None]:
+    """An ``on_item`` for :func:`consume` that sets ``gate`` whenever ``when`` accepts an item."""
+
+    def on_item(item: Item) -> None:
+        if when(item):
+            gate.set()
+
+    return on_item
+
+
 async def run_invoke(graph: CompiledStateGraph, inputs: Any, door: str, config: Any = None) -> Any:
     """The final state through ``invoke`` (for the ``stream`` door) or ``ainvoke``."""
     if door == "stream":

@@ -26,6 +26,7 @@ from tests.contract.helpers import (
     collect,
     consume,
     one_node_graph,
+    opening,
     run_invoke,
     tagged,
     wait_in_thread,
@@ -320,15 +321,12 @@ async def test_updates_mode_follows_completion_order_not_node_order(door: str, k
     builder.add_edge(START, "slow")
     builder.add_edge(START, "fast")
 
-    def on_item(item: Any) -> None:
-        if item == ("updates", {"fast": {"log": ["fast"]}}):
-            gate.set()
-
+    fast_seen = opening(gate, lambda item: item == ("updates", {"fast": {"log": ["fast"]}}))
     items = await consume(
         builder.compile(),
         {"count": 0, "log": []},
         door,
-        on_item,
+        fast_seen,
         stream_mode=["updates", "values"],
     )
     assert passed == [True], "slow finished only after fast's update was delivered"
@@ -405,15 +403,12 @@ async def test_custom_mode_delivers_a_written_value_before_the_node_returns(
     builder.add_node("work", _writing_node(kind, how, gate, passed))
     builder.add_edge(START, "work")
 
-    def on_item(item: Any) -> None:
-        if item == ("custom", {"at": "start"}):
-            gate.set()
-
+    write_seen = opening(gate, lambda item: item == ("custom", {"at": "start"}))
     items = await consume(
         builder.compile(),
         {"count": 0, "log": []},
         door,
-        on_item,
+        write_seen,
         stream_mode=["custom", "updates"],
     )
     assert passed == [True], "the node finished waiting only because its write was seen"
@@ -439,13 +434,9 @@ async def test_first_token_reaches_the_consumer_while_the_node_is_still_running(
     gate = threading.Event()
     model = GatedModel(["first second third"], gate)
 
-    def on_item(item: Any) -> None:
-        chunk, _ = item
-        if chunk.content == "first":
-            gate.set()
-
+    first_seen = opening(gate, lambda item: item[0].content == "first")
     items = await consume(
-        one_node_graph(calling_node(model, kind)), INPUTS, door, on_item, stream_mode="messages"
+        one_node_graph(calling_node(model, kind)), INPUTS, door, first_seen, stream_mode="messages"
     )
     assert model.passed == [True], "the model went on only after the consumer saw token one"
     assert [c.content for c, _ in items] == ["first", " second", " third"]
