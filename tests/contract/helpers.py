@@ -15,6 +15,7 @@ from streamgraph import START, MessagesState, StateGraph
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage
 from streamgraph.models import BaseChatModel, ChatRequest, FakeChatModel
+from streamgraph.prebuilt import ToolNode
 
 DOORS = ("stream", "astream")
 """The two public streaming doors every behaviour is checked through."""
@@ -85,6 +86,20 @@ def one_node_graph(node: Any, name: str = "agent", **node_options: Any) -> Compi
     builder = StateGraph(MessagesState)
     builder.add_node(name, node, **node_options)
     builder.add_edge(START, name)
+    return builder.compile()
+
+
+def tool_calling_graph(tool: Any, calls: list[dict[str, Any]]) -> CompiledStateGraph:
+    """START -> agent -> tools: ``agent`` asks for ``calls``, a ToolNode runs them with ``tool``."""
+
+    def agent(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [AIMessage("", tool_calls=calls)]}  # type: ignore[arg-type]
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode([tool]))
+    builder.add_edge(START, "agent")
+    builder.add_edge("agent", "tools")
     return builder.compile()
 
 

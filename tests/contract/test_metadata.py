@@ -14,7 +14,6 @@ from streamgraph import END, START, Command, MessagesState, Send, StateGraph
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessage
 from streamgraph.models import FakeChatModel
-from streamgraph.prebuilt import ToolNode
 from streamgraph.tools import tool
 from tests.contract.helpers import (
     INPUTS,
@@ -25,6 +24,7 @@ from tests.contract.helpers import (
     one_node_graph,
     returning_node,
     tagged,
+    tool_calling_graph,
     wholes,
 )
 
@@ -486,16 +486,8 @@ async def test_tool_call_id_is_stamped_on_tokens_of_a_model_called_by_a_tool(
         {"name": "ask", "args": {"question": "q2"}, "id": "call_B"},
     ]
 
-    def agent(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [AIMessage("", tool_calls=calls)]}  # type: ignore[arg-type]
-
-    builder = StateGraph(MessagesState)
-    builder.add_node("agent", agent)
-    builder.add_node("tools", ToolNode([ask]))
-    builder.add_edge(START, "agent")
-    builder.add_edge("agent", "tools")
     items = await collect(
-        builder.compile(),
+        tool_calling_graph(ask, calls),
         INPUTS,
         door,
         {"metadata": {"tool_call_id": "evil"}},

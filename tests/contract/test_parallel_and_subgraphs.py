@@ -14,7 +14,6 @@ from streamgraph import START, MessagesState, StateGraph, get_stream_writer
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.messages import AIMessage, AIMessageChunk
 from streamgraph.models import FakeChatModel
-from streamgraph.prebuilt import ToolNode
 from streamgraph.tools import tool
 from tests.contract.helpers import (
     INPUTS,
@@ -24,6 +23,7 @@ from tests.contract.helpers import (
     collect,
     one_node_graph,
     tagged,
+    tool_calling_graph,
     wholes,
 )
 
@@ -458,15 +458,8 @@ async def test_tools_run_by_tool_node_reach_the_stream_writer(door: str, kind: s
 
     calls = [{"name": "probe", "args": {"x": 1}, "id": "c1"}]
 
-    def agent(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [AIMessage("", tool_calls=calls)]}  # type: ignore[arg-type]
-
-    builder = StateGraph(MessagesState)
-    builder.add_node("agent", agent)
-    builder.add_node("tools", ToolNode([probe]))
-    builder.add_edge(START, "agent")
-    builder.add_edge("agent", "tools")
-    items = await collect(builder.compile(), INPUTS, door, stream_mode=["custom", "messages"])
+    graph = tool_calling_graph(probe, calls)
+    items = await collect(graph, INPUTS, door, stream_mode=["custom", "messages"])
     assert tagged(items, "custom") == [{"tool": "probe", "x": 1}]
     assert [(m.type, m.content) for m, _ in tagged(items, "messages")] == [
         ("ai", ""),
