@@ -234,6 +234,34 @@ def _subgraph_node(kind: str, extra: bool = False) -> CompiledStateGraph:
     return one_node_graph(_inner(kind, extra=extra), "inner")
 
 
+async def _with_subgraphs(node: Any, door: str, stream_mode: list[str]) -> tuple[list[Any], str]:
+    """The items of a ``subgraphs=True`` run of ``_outer_with(node)``, and its outer task's id."""
+    items = await collect(_outer_with(node), INPUTS, door, stream_mode=stream_mode, subgraphs=True)
+    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
+    return items, outer_id
+
+
+def _assert_inner_events_under_the_outer_task(items: list[Any], outer_id: str) -> None:
+    """Updates, custom and tasks items of ``inner`` carry the outer task's namespace, the root's
+    carry ``()``."""
+    inner_ns = (f"outer:{outer_id}",)
+    assert {ns for ns, _, _ in items} == {(), inner_ns}
+    inner = [(m, p) for ns, m, p in items if ns == inner_ns]
+    assert [list(p) for m, p in inner if m == "updates"] == [["inner"]]
+    assert [p for m, p in inner if m == "custom"] == [{"inner": "wrote"}]
+    assert {p["name"] for m, p in inner if m == "tasks"} == {"inner"}
+    root = [(m, p) for ns, m, p in items if ns == ()]
+    assert [list(p) for m, p in root if m == "updates"] == [["prep"], ["outer"]]
+    assert [p for m, p in root if m == "custom"] == [{"root": "prep"}]
+
+
+def _assert_only_root_events(items: list[Any]) -> None:
+    """Without ``subgraphs`` the updates, custom and tasks items are the root graph's only."""
+    assert [list(u) for u in tagged(items, "updates")] == [["prep"], ["outer"]]
+    assert tagged(items, "custom") == [{"root": "prep"}]
+    assert {p["name"] for p in tagged(items, "tasks")} == {"prep", "outer"}
+
+
 async def test_subgraph_node_tokens_reach_the_parent_with_inner_node_and_full_namespace(
     door: str, kind: str
 ) -> None:
@@ -256,14 +284,7 @@ async def test_subgraph_node_tokens_reach_the_parent_with_inner_node_and_full_na
 async def test_subgraph_namespace_in_messages_is_the_outer_task_with_subgraphs_true(
     door: str,
 ) -> None:
-    items = await collect(
-        _outer_with(_subgraph_node("sync")),
-        INPUTS,
-        door,
-        stream_mode=["messages", "tasks"],
-        subgraphs=True,
-    )
-    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
+    items, outer_id = await _with_subgraphs(_subgraph_node("sync"), door, ["messages", "tasks"])
     inner_starts = [(ns, p) for ns, m, p in items if m == "tasks" and "input" in p and ns != ()]
     [(inner_ns, inner_start)] = inner_starts
     assert inner_ns == (f"outer:{outer_id}",)
@@ -281,9 +302,7 @@ async def test_other_modes_show_no_subgraph_events_without_subgraphs(door: str) 
     items = await collect(
         _outer_with(_subgraph_node("sync")), INPUTS, door, stream_mode=_OTHER_MODES
     )
-    assert [list(u) for u in tagged(items, "updates")] == [["prep"], ["outer"]]
-    assert tagged(items, "custom") == [{"root": "prep"}]
-    assert {p["name"] for p in tagged(items, "tasks")} == {"prep", "outer"}
+    _assert_only_root_events(items)
     assert {e["payload"]["name"] for e in tagged(items, "debug")} == {"prep", "outer"}
     assert len(tagged(items, "values")) == 3
 
@@ -291,26 +310,12 @@ async def test_other_modes_show_no_subgraph_events_without_subgraphs(door: str) 
 async def test_other_modes_show_subgraph_events_under_the_outer_task_namespace(
     door: str,
 ) -> None:
-    items = await collect(
-        _outer_with(_subgraph_node("sync")),
-        INPUTS,
-        door,
-        stream_mode=_OTHER_MODES,
-        subgraphs=True,
-    )
+    items, outer_id = await _with_subgraphs(_subgraph_node("sync"), door, _OTHER_MODES)
     assert all(isinstance(ns, tuple) for ns, _, _ in items)
-    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
-    inner_ns = (f"outer:{outer_id}",)
-    assert {ns for ns, _, _ in items} == {(), inner_ns}
-    inner = [(m, p) for ns, m, p in items if ns == inner_ns]
-    assert [list(p) for m, p in inner if m == "updates"] == [["inner"]]
-    assert [p for m, p in inner if m == "custom"] == [{"inner": "wrote"}]
-    assert {p["name"] for m, p in inner if m == "tasks"} == {"inner"}
+    _assert_inner_events_under_the_outer_task(items, outer_id)
+    inner = [(m, p) for ns, m, p in items if ns == (f"outer:{outer_id}",)]
     assert {p["payload"]["name"] for m, p in inner if m == "debug"} == {"inner"}
     assert len([p for m, p in inner if m == "values"]) == 2
-    root = [(m, p) for ns, m, p in items if ns == ()]
-    assert [list(p) for m, p in root if m == "updates"] == [["prep"], ["outer"]]
-    assert [p for m, p in root if m == "custom"] == [{"root": "prep"}]
 
 
 async def test_a_message_made_inside_a_subgraph_is_emitted_once(door: str, kind: str) -> None:
@@ -371,11 +376,8 @@ def _runs_sub(how: str, sub: CompiledStateGraph) -> Callable[..., Any]:
 async def test_a_graph_invoked_inside_a_node_streams_into_the_parent(
     door: str, kind: str, how: str
 ) -> None:
-    graph = _outer_with(_runs_sub(how, _subgraph_node(kind, extra=True)))
-    items = await collect(
-        graph, INPUTS, door, stream_mode=["messages", "tasks", "updates"], subgraphs=True
-    )
-    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
+    node = _runs_sub(how, _subgraph_node(kind, extra=True))
+    items, outer_id = await _with_subgraphs(node, door, ["messages", "tasks", "updates"])
     outer_ns = (f"outer:{outer_id}",)
     messages = [(ns, payload) for ns, m, payload in items if m == "messages"]
     tokens = [(ns, c, meta) for ns, (c, meta) in messages if isinstance(c, AIMessageChunk)]
@@ -529,23 +531,8 @@ async def test_other_modes_of_a_nested_graph_appear_under_the_outer_task_with_su
     door: str, how: str
 ) -> None:
     sub = one_node_graph(_inner("sync"), "inner")
-    items = await collect(
-        _outer_with(_nest(how, sub)),
-        INPUTS,
-        door,
-        stream_mode=["updates", "custom", "tasks"],
-        subgraphs=True,
-    )
-    [outer_id] = _task_ids([p for ns, m, p in items if m == "tasks" and ns == ()], "outer")
-    inner_ns = (f"outer:{outer_id}",)
-    assert {ns for ns, _, _ in items} == {(), inner_ns}
-    inner = [(m, p) for ns, m, p in items if ns == inner_ns]
-    assert [list(p) for m, p in inner if m == "updates"] == [["inner"]]
-    assert [p for m, p in inner if m == "custom"] == [{"inner": "wrote"}]
-    assert {p["name"] for m, p in inner if m == "tasks"} == {"inner"}
-    root = [(m, p) for ns, m, p in items if ns == ()]
-    assert [list(p) for m, p in root if m == "updates"] == [["prep"], ["outer"]]
-    assert [p for m, p in root if m == "custom"] == [{"root": "prep"}]
+    items, outer_id = await _with_subgraphs(_nest(how, sub), door, ["updates", "custom", "tasks"])
+    _assert_inner_events_under_the_outer_task(items, outer_id)
 
 
 @pytest.mark.parametrize("how", _NESTINGS)
@@ -556,6 +543,4 @@ async def test_other_modes_of_a_nested_graph_stay_hidden_without_subgraphs(
     items = await collect(
         _outer_with(_nest(how, sub)), INPUTS, door, stream_mode=["updates", "custom", "tasks"]
     )
-    assert [list(p) for p in tagged(items, "updates")] == [["prep"], ["outer"]]
-    assert tagged(items, "custom") == [{"root": "prep"}]
-    assert {p["name"] for p in tagged(items, "tasks")} == {"prep", "outer"}
+    _assert_only_root_events(items)
