@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -352,31 +351,50 @@ async def test_nested_subgraphs_join_every_level_in_checkpoint_ns_and_namespace(
 
 
 # -- a graph run inside a node ------------------------------------------------------------------
-def _runs_sub(how: str, sub: CompiledStateGraph) -> Callable[..., Any]:
-    def sync_invoke(state: MessagesState) -> dict[str, Any]:
-        return {"messages": sub.invoke({"messages": state["messages"]})["messages"]}
+def _nest(how: str, sub: CompiledStateGraph) -> Any:
+    """The outer node that runs ``sub``: as the node itself, or by one of its four doors (the
+    sync ``invoke`` also from an async node)."""
+    if how == "as-node":
+        return sub
 
-    async def async_ainvoke(state: MessagesState) -> dict[str, Any]:
-        result = await sub.ainvoke({"messages": state["messages"]})
-        return {"messages": result["messages"]}
+    def by_invoke(state: MessagesState) -> dict[str, Any]:
+        return {"messages": sub.invoke(state)["messages"]}
 
-    async def async_sync_invoke(state: MessagesState) -> dict[str, Any]:
-        return {"messages": sub.invoke({"messages": state["messages"]})["messages"]}
+    async def by_invoke_in_async_node(state: MessagesState) -> dict[str, Any]:
+        return {"messages": sub.invoke(state)["messages"]}
+
+    async def by_ainvoke(state: MessagesState) -> dict[str, Any]:
+        return {"messages": (await sub.ainvoke(state))["messages"]}
+
+    def by_stream(state: MessagesState) -> dict[str, Any]:
+        last = list(sub.stream(state, stream_mode="values"))[-1]
+        return {"messages": last["messages"]}
+
+    async def by_astream(state: MessagesState) -> dict[str, Any]:
+        last = [v async for v in sub.astream(state, stream_mode="values")][-1]
+        return {"messages": last["messages"]}
 
     return {
-        "invoke-in-sync-node": sync_invoke,
-        "ainvoke-in-async-node": async_ainvoke,
-        "invoke-in-async-node": async_sync_invoke,
+        "invoke": by_invoke,
+        "invoke-in-async-node": by_invoke_in_async_node,
+        "ainvoke": by_ainvoke,
+        "stream": by_stream,
+        "astream": by_astream,
     }[how]
 
 
 @pytest.mark.parametrize(
-    "how", ["invoke-in-sync-node", "ainvoke-in-async-node", "invoke-in-async-node"]
+    "how",
+    [
+        pytest.param("invoke", id="invoke-in-sync-node"),
+        pytest.param("ainvoke", id="ainvoke-in-async-node"),
+        pytest.param("invoke-in-async-node", id="invoke-in-async-node"),
+    ],
 )
 async def test_a_graph_invoked_inside_a_node_streams_into_the_parent(
     door: str, kind: str, how: str
 ) -> None:
-    node = _runs_sub(how, _subgraph_node(kind, extra=True))
+    node = _nest(how, _subgraph_node(kind, extra=True))
     items, outer_id = await _with_subgraphs(node, door, ["messages", "tasks", "updates"])
     outer_ns = (f"outer:{outer_id}",)
     messages = [(ns, payload) for ns, m, payload in items if m == "messages"]
@@ -399,19 +417,7 @@ async def test_a_graph_invoked_inside_a_node_streams_into_the_parent(
 async def test_a_graph_streamed_inside_a_node_streams_its_tokens_into_the_parent(
     door: str, door_inside: str
 ) -> None:
-    sub = _subgraph_node("sync")
-    if door_inside == "stream":
-
-        def node(state: MessagesState) -> dict[str, Any]:
-            last = [v for v in sub.stream(state, stream_mode="values")][-1]
-            return {"messages": last["messages"]}
-
-    else:
-
-        async def node(state: MessagesState) -> dict[str, Any]:  # type: ignore[misc]
-            last = [v async for v in sub.astream(state, stream_mode="values")][-1]
-            return {"messages": last["messages"]}
-
+    node = _nest(door_inside, _subgraph_node("sync"))
     items = await collect(_outer_with(node), INPUTS, door, stream_mode="messages")
     assert [type(m) for m, _ in items] == [AIMessageChunk] * 4
     assert "".join(str(c.content) for c, _ in items) == "from the inner graph"
@@ -471,33 +477,6 @@ async def test_tools_run_by_tool_node_reach_the_stream_writer(door: str, kind: s
 
 # -- every way of nesting a graph behaves the same ------------------------------------------
 _NESTINGS = ["as-node", "invoke", "ainvoke", "stream", "astream"]
-
-
-def _nest(how: str, sub: CompiledStateGraph) -> Any:
-    """The outer node that runs ``sub``: as the node itself, or by one of its four doors."""
-    if how == "as-node":
-        return sub
-
-    def by_invoke(state: MessagesState) -> dict[str, Any]:
-        return {"messages": sub.invoke(state)["messages"]}
-
-    async def by_ainvoke(state: MessagesState) -> dict[str, Any]:
-        return {"messages": (await sub.ainvoke(state))["messages"]}
-
-    def by_stream(state: MessagesState) -> dict[str, Any]:
-        last = list(sub.stream(state, stream_mode="values"))[-1]
-        return {"messages": last["messages"]}
-
-    async def by_astream(state: MessagesState) -> dict[str, Any]:
-        last = [v async for v in sub.astream(state, stream_mode="values")][-1]
-        return {"messages": last["messages"]}
-
-    return {
-        "invoke": by_invoke,
-        "ainvoke": by_ainvoke,
-        "stream": by_stream,
-        "astream": by_astream,
-    }[how]
 
 
 @pytest.mark.parametrize("how", _NESTINGS)
