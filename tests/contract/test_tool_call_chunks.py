@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from streamgraph.messages import AIMessage, AIMessageChunk
-from streamgraph.models import FakeChatModel
+from streamgraph.models import BaseChatModel, FakeChatModel
 from streamgraph.testing import MockProviderServer, Reply, Text, Thinking, ToolCall
 from tests.contract.helpers import (
     INPUTS,
@@ -30,15 +30,32 @@ def _tool_reply(text: str = "") -> AIMessage:
     return AIMessage(text, tool_calls=[WEATHER, TIME])  # type: ignore[list-item]
 
 
-async def _stream_reply(
-    reply: AIMessage | str, door: str, kind: str = "sync"
+async def _stream_call(
+    model: BaseChatModel, door: str, kind: str = "sync"
 ) -> tuple[list[AIMessageChunk], AIMessage]:
-    """The chunks one scripted reply streams as, and the message that lands in state."""
-    graph = one_node_graph(calling_node(FakeChatModel(responses=[reply]), kind))
+    """The chunks a node calling ``model`` once streams, and the message that lands in state."""
+    graph = one_node_graph(calling_node(model, kind))
     items = await collect(graph, INPUTS, door, stream_mode=["messages", "values"])
     parts = [c for c, _ in tagged(items, "messages")]
     assert all(isinstance(c, AIMessageChunk) for c in parts), parts
     return parts, last_ai(tagged(items, "values")[-1])
+
+
+async def _stream_reply(
+    reply: AIMessage | str, door: str, kind: str = "sync"
+) -> tuple[list[AIMessageChunk], AIMessage]:
+    """The chunks one scripted reply streams as, and the message that lands in state."""
+    return await _stream_call(FakeChatModel(responses=[reply]), door, kind)
+
+
+def _print_as_the_reference_loop(messages: Iterable[AIMessageChunk]) -> None:
+    """The reference printing loop: text as it streams, a line per tool call at its first chunk."""
+    for msg in messages:
+        if msg.content:
+            print(msg.content, end="")
+        elif msg.tool_calls:
+            for tc in msg.tool_calls:
+                print(f"\n[Calling tool: {tc['name']}]")
 
 
 async def test_a_tool_call_starts_with_an_empty_content_chunk_carrying_its_name(
@@ -87,12 +104,8 @@ async def test_reference_loop_prints_each_tool_call_once(
     graph = one_node_graph(
         calling_node(FakeChatModel(responses=[_tool_reply("Checking.")]), "sync")
     )
-    for msg, _meta in await collect(graph, INPUTS, door, stream_mode="messages"):
-        if msg.content:
-            print(msg.content, end="")
-        elif msg.tool_calls:
-            for tc in msg.tool_calls:
-                print(f"\n[Calling tool: {tc['name']}]")
+    items = await collect(graph, INPUTS, door, stream_mode="messages")
+    _print_as_the_reference_loop(msg for msg, _meta in items)
     out = capsys.readouterr().out
     assert out == "Checking.\n[Calling tool: get_weather]\n\n[Calling tool: get_time]\n"
     assert out.count("[Calling tool:") == 2
@@ -199,12 +212,10 @@ async def _provider_run(
 ) -> tuple[list[AIMessageChunk], AIMessage]:
     server, model = provider_model
     server.enqueue(Reply(*parts))
-    graph = one_node_graph(calling_node(model, "sync"))
-    items = await collect(graph, INPUTS, door, stream_mode=["messages", "values"])
-    chunks = [c for c, _ in tagged(items, "messages")]
-    assert chunks and all(isinstance(c, AIMessageChunk) for c in chunks), chunks
+    chunks, in_state = await _stream_call(model, door)
+    assert chunks, "the provider streamed no chunks"
     assert all(isinstance(c.content, str) for c in chunks), "text is always a str"
-    return chunks, last_ai(tagged(items, "values")[-1])
+    return chunks, in_state
 
 
 async def test_provider_chunks_share_the_state_id_with_no_trailing_odd_chunk(
@@ -229,12 +240,7 @@ async def test_provider_tool_calls_start_once_then_stream_args_pieces(
         ToolCall("get_weather", {"city": "Paris"}, id="call_w"),
         ToolCall("get_time", {"timezone": "UTC"}, id="call_t"),
     )
-    for msg in parts:
-        if msg.content:
-            print(msg.content, end="")
-        elif msg.tool_calls:
-            for tc in msg.tool_calls:
-                print(f"\n[Calling tool: {tc['name']}]")
+    _print_as_the_reference_loop(parts)
     out = capsys.readouterr().out
     assert out == "Checking.\n[Calling tool: get_weather]\n\n[Calling tool: get_time]\n"
     for start in (c for c in parts if c.tool_calls):
