@@ -12,7 +12,6 @@ from typing_extensions import TypedDict
 from streamgraph.errors import ConfigurationError, GraphRecursionError
 from streamgraph.graph import END, START, MessagesState, StateGraph, add_messages
 from streamgraph.messages import (
-    AIMessage,
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
@@ -24,18 +23,9 @@ from streamgraph.prebuilt import InjectedState, ToolNode, create_react_agent, to
 from streamgraph.runtime import get_runtime
 from streamgraph.tools import InjectedToolCallId, tool
 from streamgraph.types import Command
+from tests.prebuilt.helpers import calls
 
 USER = {"messages": [("user", "What's the weather in Oslo and Lima?")]}
-
-
-def calls(*items: tuple[str, dict[str, Any], str]) -> AIMessage:
-    return AIMessage(
-        "",
-        tool_calls=[
-            {"name": name, "args": args, "id": call_id, "type": "tool_call"}
-            for name, args, call_id in items
-        ],
-    )
 
 
 @tool

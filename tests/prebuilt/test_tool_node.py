@@ -16,20 +16,16 @@ from streamgraph.messages import AIMessage, BaseMessage, HumanMessage, ToolMessa
 from streamgraph.prebuilt import InjectedState, ToolNode
 from streamgraph.tools import InjectedToolCallId, tool
 from streamgraph.types import Command
+from tests.prebuilt.helpers import calls
 
 
-def ai(*calls: tuple[str, dict[str, Any]]) -> AIMessage:
-    return AIMessage(
-        "",
-        tool_calls=[
-            {"name": name, "args": args, "id": f"call_{i}", "type": "tool_call"}
-            for i, (name, args) in enumerate(calls)
-        ],
-    )
+def ai(*wanted: tuple[str, dict[str, Any]]) -> AIMessage:
+    """An AI message asking for the tool calls ``(name, args)``, ids numbered from ``call_0``."""
+    return calls(*((name, args, f"call_{i}") for i, (name, args) in enumerate(wanted)))
 
 
-def state(*calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"messages": [HumanMessage("go"), ai(*calls)]}
+def state(*wanted: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"messages": [HumanMessage("go"), ai(*wanted)]}
 
 
 @tool

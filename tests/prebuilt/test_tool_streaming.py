@@ -12,24 +12,15 @@ import threading
 from typing import Any
 
 from streamgraph.config import get_stream_writer
-from streamgraph.messages import AIMessage, AIMessageChunk, ToolMessage
+from streamgraph.messages import AIMessageChunk, ToolMessage
 from streamgraph.models import FakeChatModel
 from streamgraph.prebuilt import create_react_agent
 from streamgraph.tools import tool
 from streamgraph.types import StreamWriter
+from tests.prebuilt.helpers import calls
 
 USER = {"messages": [("user", "go")]}
 WAIT = 10.0  # seconds a tool waits for the test before giving up (never reached when correct)
-
-
-def calls(*items: tuple[str, dict[str, Any], str]) -> AIMessage:
-    return AIMessage(
-        "",
-        tool_calls=[
-            {"name": name, "args": args, "id": call_id, "type": "tool_call"}
-            for name, args, call_id in items
-        ],
-    )
 
 
 def test_sync_tool_progress_arrives_while_the_tool_runs() -> None:
