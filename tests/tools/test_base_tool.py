@@ -125,15 +125,24 @@ def test_returned_command_passes_through() -> None:
     assert result.update == {"seen": "call_7"}
 
 
+def _assert_call_id_hidden_and_filled(
+    remember: BaseTool, tool_call: dict[str, Any], content: str
+) -> None:
+    """``remember`` shows the model only ``fact``, and ``tool_call`` gets back ``content``."""
+    assert list(remember.tool_spec()["parameters"]["properties"]) == ["fact"]
+    assert remember.tool_spec()["parameters"]["required"] == ["fact"]
+    assert remember.invoke(tool_call).content == content
+
+
 def test_injected_tool_call_id_is_hidden_and_filled() -> None:
     @tool
     def remember(fact: str, tool_call_id: Annotated[str, InjectedToolCallId]) -> str:
         """Store a fact."""
         return f"{fact}@{tool_call_id}"
 
-    assert list(remember.tool_spec()["parameters"]["properties"]) == ["fact"]
-    assert remember.tool_spec()["parameters"]["required"] == ["fact"]
-    assert remember.invoke(call("remember", {"fact": "sky"}, "call_3")).content == "sky@call_3"
+    _assert_call_id_hidden_and_filled(
+        remember, call("remember", {"fact": "sky"}, "call_3"), "sky@call_3"
+    )
 
 
 def test_injected_tool_call_id_without_a_call_is_a_clear_error() -> None:
@@ -157,9 +166,7 @@ def test_injected_tool_call_id_declared_in_args_schema() -> None:
         """Store a fact."""
         return f"{fact}@{tool_call_id}"
 
-    assert list(remember.tool_spec()["parameters"]["properties"]) == ["fact"]
-    assert remember.tool_spec()["parameters"]["required"] == ["fact"]
-    assert remember.invoke(call("remember", {"fact": "a"}, "c2")).content == "a@c2"
+    _assert_call_id_hidden_and_filled(remember, call("remember", {"fact": "a"}, "c2"), "a@c2")
 
 
 def test_config_parameter_receives_the_given_config() -> None:
