@@ -14,11 +14,11 @@ from measure import (
     Result,
     Workload,
     adrain,
+    delay_figures,
     delays_us,
     drain,
     expect,
     median,
-    percentile,
     run_worker,
     script_tokens,
 )
@@ -90,12 +90,7 @@ async def _tasked(tokens: list[str], sent: list[int]) -> AsyncIterator[object]:
 
 
 def _handoff_result(first_us: list[float], sent: list[int], received: list[int]) -> Result:
-    delays = delays_us(sent, received)
-    return {
-        "ttft_us": median(first_us),
-        "delay_p50_us": percentile(delays, 50),
-        "delay_p99_us": percentile(delays, 99),
-    }
+    return {"ttft_us": median(first_us), **delay_figures(delays_us(sent, received))}
 
 
 def thread_handoff(n_tokens: int) -> Result:

@@ -130,6 +130,12 @@ def delays_us(sent_ns: list[int], received_ns: list[int]) -> list[float]:
     return [(r - s) / 1000 for s, r in zip(sent_ns, received_ns, strict=True)]
 
 
+def delay_figures(delays: Iterable[float]) -> Result:
+    """What every delay measurement reports: the median and 99th percentile delay (µs)."""
+    data = list(delays)
+    return {"delay_p50_us": percentile(data, 50), "delay_p99_us": percentile(data, 99)}
+
+
 def expect(condition: bool, message: str) -> None:
     """Fail the worker loudly when a benchmark would otherwise measure the wrong thing."""
     if not condition:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from measure import Drained, delays_us, drain, expect, median, percentile
+from measure import Drained, delay_figures, delays_us, drain, expect, median
 from scenarios import PACE_S
 
 MODEL = "claude-sonnet-5"
@@ -102,8 +102,7 @@ def measure(bench: Bench, reps: int, paced_tokens: int, fast_tokens: int) -> dic
         side: {
             "ttft_us": median(ttft[side]),
             "us_per_token": median(per_token[side]),
-            "delay_p50_us": percentile(delays[side], 50),
-            "delay_p99_us": percentile(delays[side], 99),
+            **delay_figures(delays[side]),
         }
         for side in sides
     }

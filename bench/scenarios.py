@@ -17,6 +17,7 @@ from measure import (
     Result,
     Workload,
     adrain,
+    delay_figures,
     delays_us,
     drain,
     expect,
@@ -195,8 +196,7 @@ def first_token(fw: Framework, n_tokens: int, is_async: bool) -> Result:
         "model_ttft_us": model_ttft,
         "graph_ttft_us": graph_ttft,
         "added_ttft_us": graph_ttft - model_ttft,
-        "delay_p50_us": percentile(delays, 50),
-        "delay_p99_us": percentile(delays, 99),
+        **delay_figures(delays),
         "first_token_before_node_end_us": (done[0] - seen.first_ns) / 1000,
     }
 
