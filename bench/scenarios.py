@@ -25,6 +25,7 @@ from measure import (
     median,
     percentile,
     script_text,
+    script_tokens,
     split_words,
 )
 
@@ -164,7 +165,7 @@ def _model_ttft_us(fw: Framework, is_async: bool) -> float:
     messages = _inputs(fw)["messages"]
     samples = []
     for _ in range(TTFT_RUNS):
-        model = fw.paced(split_words(script_text(5)), PACE_S, [])
+        model = fw.paced(script_tokens(5), PACE_S, [])
         start = partial(model.astream if is_async else model.stream, messages)
         seen = asyncio.run(adrain(start)) if is_async else drain(start)
         samples.append(seen.first_us)
@@ -174,7 +175,7 @@ def _model_ttft_us(fw: Framework, is_async: bool) -> float:
 def _graph_ttft_us(fw: Framework, is_async: bool) -> float:
     samples = []
     for _ in range(TTFT_RUNS):
-        model = fw.paced(split_words(script_text(5)), PACE_S, [])
+        model = fw.paced(script_tokens(5), PACE_S, [])
         graph = one_node_graph(fw, model, is_async)
         samples.append(_run(graph, _inputs(fw), "messages", is_async).first_us)
     return median(samples)
@@ -186,7 +187,7 @@ def first_token(fw: Framework, n_tokens: int, is_async: bool) -> Result:
     graph_ttft = _graph_ttft_us(fw, is_async)
     sent: list[int] = []
     done: list[int] = []
-    model = fw.paced(split_words(script_text(n_tokens)), PACE_S, sent)
+    model = fw.paced(script_tokens(n_tokens), PACE_S, sent)
     graph = one_node_graph(fw, model, is_async, done)
     seen = _run(graph, _inputs(fw), "messages", is_async, stamp=True)
     delays = delays_us(sent, seen.received_ns)
