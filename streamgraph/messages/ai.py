@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from streamgraph._compat import NotRequired, TypedDict
@@ -71,7 +71,7 @@ class AIMessage(BaseMessage):
     'tool_call'
     """
 
-    __slots__ = ("invalid_tool_calls", "tool_calls", "usage_metadata")
+    __slots__ = ("_invalid_tool_calls", "_tool_calls", "usage_metadata")
     type: ClassVar[str] = "ai"
     _extra_fields: ClassVar[tuple[str, ...]] = (
         "tool_calls",
@@ -79,8 +79,8 @@ class AIMessage(BaseMessage):
         "usage_metadata",
     )
 
-    tool_calls: list[ToolCall]
-    invalid_tool_calls: list[InvalidToolCall]
+    _tool_calls: list[ToolCall] | None
+    _invalid_tool_calls: list[InvalidToolCall] | None
     usage_metadata: UsageMetadata | None
 
     def __init__(
@@ -98,27 +98,55 @@ class AIMessage(BaseMessage):
         self.content = content
         self.id = id
         self.name = name
-        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
-        self.response_metadata = {} if response_metadata is None else response_metadata
-        self.tool_calls = [] if tool_calls is None else normalize_tool_calls(tool_calls)
-        self.invalid_tool_calls = (
-            [] if invalid_tool_calls is None else normalize_invalid_tool_calls(invalid_tool_calls)
+        self._additional_kwargs = additional_kwargs
+        self._response_metadata = response_metadata
+        self._tool_calls = None if tool_calls is None else normalize_tool_calls(tool_calls) or None
+        self._invalid_tool_calls = (
+            None
+            if invalid_tool_calls is None
+            else normalize_invalid_tool_calls(invalid_tool_calls) or None
         )
         self.usage_metadata = usage_metadata
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls the model asks for; an empty list, made on first read, when none."""
+        value = self._tool_calls
+        if value is None:
+            value = self._tool_calls = []
+        return value
+
+    @tool_calls.setter
+    def tool_calls(self, value: list[ToolCall]) -> None:
+        self._tool_calls = value
+
+    @property
+    def invalid_tool_calls(self) -> list[InvalidToolCall]:
+        """Tool calls whose arguments could not be parsed; an empty list, made on first read,
+        when none."""
+        value = self._invalid_tool_calls
+        if value is None:
+            value = self._invalid_tool_calls = []
+        return value
+
+    @invalid_tool_calls.setter
+    def invalid_tool_calls(self, value: list[InvalidToolCall]) -> None:
+        self._invalid_tool_calls = value
 
     def _title(self) -> str:
         return "AI Message"
 
     def _pretty_extra(self) -> list[str]:
         lines: list[str] = []
-        if self.tool_calls:
+        calls, invalid = self._tool_calls, self._invalid_tool_calls
+        if calls:
             lines.append("Tool Calls:")
-            for call in self.tool_calls:
+            for call in calls:
                 lines.append(f"  {call['name']} ({call['id']})")
                 lines.extend(f"    {key}: {value!r}" for key, value in call["args"].items())
-        if self.invalid_tool_calls:
+        if invalid:
             lines.append("Invalid Tool Calls:")
-            for bad in self.invalid_tool_calls:
+            for bad in invalid:
                 lines.append(f"  {bad['name']} ({bad['id']}): {bad['args']!r} {bad['error'] or ''}")
         return lines
 
@@ -135,11 +163,11 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     []
     """
 
-    __slots__ = ("tool_call_chunks",)
+    __slots__ = ("_tool_call_chunks",)
     type: ClassVar[str] = "AIMessageChunk"
     _extra_fields: ClassVar[tuple[str, ...]] = (*AIMessage._extra_fields, "tool_call_chunks")
 
-    tool_call_chunks: list[ToolCallChunk]
+    _tool_call_chunks: list[ToolCallChunk] | None
 
     def __init__(
         self,
@@ -155,27 +183,43 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         tool_call_chunks: Sequence[ToolCallChunk] | None = None,
     ) -> None:
         # Written out in full rather than calling AIMessage.__init__: this runs once per token.
+        # Containers left out stay None until read, so a chunk with only text is one object.
         self.content = content
         self.id = id
         self.name = name
-        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
-        self.response_metadata = {} if response_metadata is None else response_metadata
-        self.tool_calls = [] if tool_calls is None else normalize_tool_calls(tool_calls)
-        self.invalid_tool_calls = (
-            [] if invalid_tool_calls is None else normalize_invalid_tool_calls(invalid_tool_calls)
+        self._additional_kwargs = additional_kwargs
+        self._response_metadata = response_metadata
+        self._tool_calls = None if tool_calls is None else normalize_tool_calls(tool_calls) or None
+        self._invalid_tool_calls = (
+            None
+            if invalid_tool_calls is None
+            else normalize_invalid_tool_calls(invalid_tool_calls) or None
         )
         self.usage_metadata = usage_metadata
-        self.tool_call_chunks = (
-            [] if tool_call_chunks is None else normalize_tool_call_chunks(tool_call_chunks)
+        self._tool_call_chunks = (
+            None
+            if tool_call_chunks is None
+            else normalize_tool_call_chunks(tool_call_chunks) or None
         )
 
-    def __add__(self, other: object) -> AIMessageChunk:
-        from streamgraph.messages.merge import merge_chunks
+    @property
+    def tool_call_chunks(self) -> list[ToolCallChunk]:
+        """The streamed pieces of tool calls; an empty list, made on first read, when none."""
+        value = self._tool_call_chunks
+        if value is None:
+            value = self._tool_call_chunks = []
+        return value
 
+    @tool_call_chunks.setter
+    def tool_call_chunks(self, value: list[ToolCallChunk]) -> None:
+        self._tool_call_chunks = value
+
+    def __add__(self, other: object) -> AIMessageChunk:
+        merge = _merge_chunks or _load_merge_chunks()
         if isinstance(other, AIMessageChunk):
-            return merge_chunks((self, other))
+            return merge((self, other))
         if isinstance(other, (list, tuple)) and all(isinstance(o, AIMessageChunk) for o in other):
-            return merge_chunks((self, *other))
+            return merge((self, *other))
         return NotImplemented
 
     def to_message(self) -> AIMessage:
@@ -190,20 +234,36 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         >>> chunk.to_message().tool_calls[0]["args"]
         {'x': 1}
         """
-        if self.tool_call_chunks:
-            calls, invalid = _complete_tool_calls(self.tool_call_chunks)
-        else:
-            calls, invalid = list(self.tool_calls), list(self.invalid_tool_calls)
+        pieces = self._tool_call_chunks
+        calls: Sequence[ToolCall] | None
+        invalid: Sequence[InvalidToolCall] | None
+        if pieces:
+            calls, invalid = _complete_tool_calls(pieces)
+        else:  # AIMessage copies them into lists of its own
+            calls, invalid = self._tool_calls, self._invalid_tool_calls
+        extra, metadata, content = self._additional_kwargs, self._response_metadata, self.content
         return AIMessage(
-            self.content if isinstance(self.content, str) else list(self.content),
+            content if isinstance(content, str) else list(content),
             id=self.id,
             name=self.name,
-            additional_kwargs=dict(self.additional_kwargs),
-            response_metadata=dict(self.response_metadata),
+            additional_kwargs=dict(extra) if extra else None,
+            response_metadata=dict(metadata) if metadata else None,
             tool_calls=calls,
             invalid_tool_calls=invalid,
             usage_metadata=self.usage_metadata,
         )
+
+
+_merge_chunks: Callable[[Sequence[AIMessageChunk]], AIMessageChunk] | None = None
+"""``merge_chunks``, kept here once loaded: its module imports this one."""
+
+
+def _load_merge_chunks() -> Callable[[Sequence[AIMessageChunk]], AIMessageChunk]:
+    global _merge_chunks
+    from streamgraph.messages.merge import merge_chunks
+
+    _merge_chunks = merge_chunks
+    return merge_chunks
 
 
 def message_chunk_to_message(message: BaseMessage) -> BaseMessage:

@@ -1,8 +1,10 @@
 """The fields and behaviour every message shares.
 
 Messages are plain mutable objects with ``__slots__``: one is built per streamed token, so
-construction does no validation and no copying. Two messages are equal when they are of the
-same class and every field is equal.
+construction does no validation and no copying. Container fields left out (``additional_kwargs``,
+``response_metadata`` and, on AI messages, the tool-call lists) hold nothing until they are first
+read, when a fresh empty dict or list is made and kept; a streamed chunk with only text is then a
+single object. Two messages are equal when they are of the same class and every field is equal.
 
 >>> from streamgraph.messages import HumanMessage
 >>> HumanMessage("hi", id="1") == HumanMessage("hi", id="1")
@@ -12,7 +14,9 @@ True
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from collections.abc import Callable
+from types import MemberDescriptorType
+from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex, TypeAlias
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -28,6 +32,17 @@ MessageContent: TypeAlias = str | list[str | dict[str, Any]]
 
 _TITLE_WIDTH = 80
 
+_EMPTY_CONTAINERS: dict[str, Callable[[], Any]] = {
+    "additional_kwargs": dict,
+    "response_metadata": dict,
+    "tool_calls": list,
+    "invalid_tool_calls": list,
+    "tool_call_chunks": list,
+}
+"""Fields kept as ``None`` in a private slot (``_`` + name) until read, and what they start as."""
+
+_Layout: TypeAlias = tuple[tuple[str, str, "Callable[[], Any] | None"], ...]
+
 
 class BaseMessage:
     """Base of every message.
@@ -40,7 +55,8 @@ class BaseMessage:
     'Hello'
     """
 
-    __slots__ = ("additional_kwargs", "content", "id", "name", "response_metadata")
+    # In the order of the public names, so pickles keep the layout they always had.
+    __slots__ = ("_additional_kwargs", "content", "id", "name", "_response_metadata")  # noqa: RUF023
 
     type: ClassVar[str] = "base"
     """The message kind, as it appears in a dumped message's ``"type"`` key."""
@@ -56,11 +72,18 @@ class BaseMessage:
         "id",
     )
 
+    _layout: ClassVar[_Layout]
+    """Per field: its name, the slot holding it and, for a container made on first read, the
+    type of that container (``None`` for other fields)."""
+
+    _private_slots: ClassVar[dict[str, str]]
+    """Private slot name to field name, for the containers made on first read."""
+
     content: MessageContent
     id: str | None
     name: str | None
-    additional_kwargs: dict[str, Any]
-    response_metadata: dict[str, Any]
+    _additional_kwargs: dict[str, Any] | None
+    _response_metadata: dict[str, Any] | None
 
     def __init__(
         self,
@@ -74,12 +97,55 @@ class BaseMessage:
         self.content = content
         self.id = id
         self.name = name
-        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
-        self.response_metadata = {} if response_metadata is None else response_metadata
+        self._additional_kwargs = additional_kwargs
+        self._response_metadata = response_metadata
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._fields = (*BaseMessage._fields, *cls._extra_fields)
+        cls._set_layout()
+
+    @classmethod
+    def _set_layout(cls) -> None:
+        layout: list[tuple[str, str, Callable[[], Any] | None]] = []
+        for field in cls._fields:
+            empty = _EMPTY_CONTAINERS.get(field)
+            slot = f"_{field}"
+            if (
+                empty is not None
+                and isinstance(getattr(cls, field, None), property)
+                and isinstance(getattr(cls, slot, None), MemberDescriptorType)
+            ):
+                layout.append((field, slot, empty))
+            else:
+                layout.append((field, field, None))
+        cls._layout = tuple(layout)
+        cls._private_slots = {slot: field for field, slot, empty in layout if empty is not None}
+
+    @property
+    def additional_kwargs(self) -> dict[str, Any]:
+        """Extra fields from the provider; an empty dict, made on first read, when none."""
+        value = self._additional_kwargs
+        if value is None:
+            value = self._additional_kwargs = {}
+        return value
+
+    @additional_kwargs.setter
+    def additional_kwargs(self, value: dict[str, Any]) -> None:
+        self._additional_kwargs = value
+
+    @property
+    def response_metadata(self) -> dict[str, Any]:
+        """Metadata of the response (model name, finish reason...); an empty dict, made on first
+        read, when none."""
+        value = self._response_metadata
+        if value is None:
+            value = self._response_metadata = {}
+        return value
+
+    @response_metadata.setter
+    def response_metadata(self, value: dict[str, Any]) -> None:
+        self._response_metadata = value
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -109,7 +175,8 @@ class BaseMessage:
     def reasoning(self) -> str:
         """The model's reasoning: ``additional_kwargs["reasoning_content"]`` followed by the text
         of any thinking or reasoning blocks in ``content``."""
-        head = self.additional_kwargs.get("reasoning_content", "")
+        extra = self._additional_kwargs
+        head = "" if extra is None else extra.get("reasoning_content", "")
         parts = [head if isinstance(head, str) else ""]
         if not isinstance(self.content, str):
             parts.extend(_block_reasoning(block) for block in self.content)
@@ -120,18 +187,49 @@ class BaseMessage:
             return NotImplemented
         if type(other) is not type(self):
             return False
-        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+        for _, slot, empty in self._layout:
+            mine = getattr(self, slot)
+            theirs = getattr(other, slot)
+            if empty is not None:  # None stands for the empty container not made yet
+                if mine is None:
+                    if theirs is None:
+                        continue
+                    mine = empty()
+                elif theirs is None:
+                    theirs = empty()
+            if not mine == theirs:
+                return False
+        return True
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         shown = [f"content={self.content!r}"]
-        for field in self.field_names()[1:]:
-            value = getattr(self, field)
+        for field, slot, _ in self._layout[1:]:
+            value = getattr(self, slot)
             if value is None or value == {} or value == [] or (field, value) == _DEFAULT_STATUS:
                 continue
             shown.append(f"{field}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # Pickles and copies name the public fields, holding the same values as ever: an empty
+        # container not made yet is made (and kept) here, so a copy.copy shares it as before.
+        reduced = super().__reduce_ex__(protocol)
+        private = self._private_slots
+        if not isinstance(reduced, tuple) or len(reduced) < 3:
+            return reduced
+        state = reduced[2]
+        if not (isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict)):
+            return reduced
+        slots: dict[str, Any] = {}
+        for key, value in state[1].items():
+            field = private.get(key)
+            if field is None:
+                slots[key] = value
+            else:
+                slots[field] = getattr(self, field)
+        return (*reduced[:2], (state[0], slots), *reduced[3:])
 
     def model_dump(self) -> dict[str, Any]:
         """The message as a plain dict, the same as :func:`message_to_dict`."""
@@ -204,6 +302,9 @@ class BaseMessage:
                 message_to_dict, when_used="json"
             ),
         )
+
+
+BaseMessage._set_layout()
 
 
 class BaseMessageChunk(BaseMessage):

@@ -147,8 +147,9 @@ def _from_role_dict(data: Mapping[str, Any]) -> BaseMessage:
     fields: dict[str, Any] = {
         "id": data.get("id"),
         "name": data.get("name"),
-        "additional_kwargs": {**(data.get("additional_kwargs") or {}), **extra},
-        "response_metadata": dict(data.get("response_metadata") or {}),
+        # None when empty: the message makes the empty dict when it is first read
+        "additional_kwargs": {**(data.get("additional_kwargs") or {}), **extra} or None,
+        "response_metadata": dict(data.get("response_metadata") or {}) or None,
     }
     if role == "tool":
         call_id = data.get("tool_call_id")

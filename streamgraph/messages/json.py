@@ -53,16 +53,18 @@ def message_to_dict(message: BaseMessage) -> dict[str, Any]:
     >>> sorted(message_to_dict(ToolMessage("4", tool_call_id="c1")))[:4]
     ['additional_kwargs', 'artifact', 'content', 'id']
     """
+    extra, metadata = message._additional_kwargs, message._response_metadata
     out: dict[str, Any] = {
         "content": _copy(message.content),
-        "additional_kwargs": _copy(message.additional_kwargs),
-        "response_metadata": _copy(message.response_metadata),
+        "additional_kwargs": {} if extra is None else _copy(extra),
+        "response_metadata": {} if metadata is None else _copy(metadata),
         "type": message.type,
         "name": message.name,
         "id": message.id,
     }
-    for field in message._extra_fields:
-        out[field] = _copy(getattr(message, field))
+    for field, slot, empty in message._layout[len(BaseMessage._fields) :]:
+        value = getattr(message, slot)  # None in a container's private slot: not made yet
+        out[field] = empty() if value is None and empty is not None else _copy(value)
     return out
 
 
@@ -95,8 +97,8 @@ def message_from_dict(data: Mapping[str, Any]) -> BaseMessage:
         raise MessageCoercionError(f"unknown message type {kind!r}; expected one of {known}")
     common: dict[str, Any] = {
         "name": data.get("name"),
-        "additional_kwargs": _copy(data.get("additional_kwargs") or {}),
-        "response_metadata": _copy(data.get("response_metadata") or {}),
+        "additional_kwargs": _copy_or_none(data.get("additional_kwargs")),
+        "response_metadata": _copy_or_none(data.get("response_metadata")),
     }
     if cls is RemoveMessage:
         return RemoveMessage(_required(data, "id", kind), **common)
@@ -118,11 +120,11 @@ def message_from_dict(data: Mapping[str, Any]) -> BaseMessage:
     if cls is ChatMessage:
         return ChatMessage(content, role=_required(data, "role", kind), id=data.get("id"), **common)
     if issubclass(cls, AIMessage):
-        common["tool_calls"] = _copy(data.get("tool_calls") or [])
-        common["invalid_tool_calls"] = _copy(data.get("invalid_tool_calls") or [])
+        common["tool_calls"] = _copy_or_none(data.get("tool_calls"))
+        common["invalid_tool_calls"] = _copy_or_none(data.get("invalid_tool_calls"))
         common["usage_metadata"] = _copy(data.get("usage_metadata"))
         if cls is AIMessageChunk:
-            common["tool_call_chunks"] = _copy(data.get("tool_call_chunks") or [])
+            common["tool_call_chunks"] = _copy_or_none(data.get("tool_call_chunks"))
     return cls(content, id=data.get("id"), **common)
 
 
@@ -148,6 +150,11 @@ def _required(data: Mapping[str, Any], key: str, kind: str) -> Any:
     if value is None:
         raise MessageCoercionError(f"a {kind!r} message needs {key!r}; got keys {sorted(data)}")
     return value
+
+
+def _copy_or_none(value: Any) -> Any:
+    """``_copy(value)``, or ``None`` (an empty container made when first read) when it is empty."""
+    return _copy(value) if value else None
 
 
 def _copy(value: Any) -> Any:

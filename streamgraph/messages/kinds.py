@@ -149,8 +149,8 @@ class ToolMessage(BaseMessage):
         self.content = content
         self.id = id
         self.name = name
-        self.additional_kwargs = {} if additional_kwargs is None else additional_kwargs
-        self.response_metadata = {} if response_metadata is None else response_metadata
+        self._additional_kwargs = additional_kwargs
+        self._response_metadata = response_metadata
         self.tool_call_id = tool_call_id if isinstance(tool_call_id, str) else str(tool_call_id)
         self.status = status
         self.artifact = artifact

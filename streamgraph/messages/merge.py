@@ -57,51 +57,76 @@ def merge_chunks(chunks: Sequence[AIMessageChunk]) -> AIMessageChunk:
     """
     if not chunks:
         raise MessageCoercionError("merge_chunks needs at least one chunk, got none")
-    contents: list[MessageContent] = []
+    if not isinstance(chunks, (list, tuple)):
+        chunks = list(chunks)
+    # This runs for every `a + b` and on every model call's chunks, most of them text tokens
+    # with only content and an id. Only the other chunks go through the full loop: those with
+    # any other field (a container not made yet is None) and those of another class.
+    exact = AIMessageChunk
+    rich = [
+        chunk
+        for chunk in chunks
+        if chunk.__class__ is not exact
+        or chunk.name is not None
+        or chunk._additional_kwargs is not None
+        or chunk._response_metadata is not None
+        or chunk.usage_metadata is not None
+        or chunk._tool_call_chunks is not None
+        or chunk._tool_calls is not None
+        or chunk._invalid_tool_calls is not None
+    ]
+    fields = _merge_fields(rich) if rich else None  # raises for a chunk of the wrong class
+    message_id: str | None = None
+    for chunk in chunks:
+        message_id = chunk.id
+        if message_id is not None:
+            break
+    content = merge_content([chunk.content for chunk in chunks])
+    if fields is None:
+        return AIMessageChunk(content, id=message_id)
+    return AIMessageChunk(content, id=message_id, **fields)
+
+
+def _merge_fields(chunks: Sequence[AIMessageChunk]) -> dict[str, Any]:
+    """The merged chunk's fields other than ``content`` and ``id``, as keyword arguments."""
     extras: list[dict[str, Any]] = []
     metadata: list[dict[str, Any]] = []
     usages: list[UsageMetadata] = []
     pieces: list[list[ToolCallChunk]] = []
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    message_id: str | None = None
     name: str | None = None
-    for chunk in chunks:  # one pass: this also runs for every `a + b`
+    for chunk in chunks:
         if not isinstance(chunk, AIMessageChunk):
             raise MessageCoercionError(
                 f"merge_chunks takes AIMessageChunk objects, got {type(chunk).__name__}"
             )
-        contents.append(chunk.content)
-        if message_id is None:
-            message_id = chunk.id
         if name is None:
             name = chunk.name
-        if chunk.additional_kwargs:
-            extras.append(chunk.additional_kwargs)
-        if chunk.response_metadata:
-            metadata.append(chunk.response_metadata)
+        if chunk._additional_kwargs:
+            extras.append(chunk._additional_kwargs)
+        if chunk._response_metadata:
+            metadata.append(chunk._response_metadata)
         if chunk.usage_metadata is not None:
             usages.append(chunk.usage_metadata)
-        if chunk.tool_call_chunks:
-            pieces.append(chunk.tool_call_chunks)
-        if chunk.tool_calls:
-            calls.extend(chunk.tool_calls)
-        if chunk.invalid_tool_calls:
-            invalid.extend(chunk.invalid_tool_calls)
+        if chunk._tool_call_chunks:
+            pieces.append(chunk._tool_call_chunks)
+        if chunk._tool_calls:
+            calls.extend(chunk._tool_calls)
+        if chunk._invalid_tool_calls:
+            invalid.extend(chunk._invalid_tool_calls)
     merged_pieces = _merge_tool_call_chunks(pieces) if pieces else None
     if merged_pieces:
         calls, invalid = _partial_tool_calls(merged_pieces)
-    return AIMessageChunk(
-        merge_content(contents),
-        id=message_id,
-        name=name,
-        additional_kwargs=merge_dicts(extras, concat=True),
-        response_metadata=merge_dicts(metadata, concat=False),
-        tool_calls=calls or None,
-        invalid_tool_calls=invalid or None,
-        usage_metadata=sum_usage(usages) if usages else None,
-        tool_call_chunks=merged_pieces,
-    )
+    return {
+        "name": name,
+        "additional_kwargs": merge_dicts(extras, concat=True) if extras else None,
+        "response_metadata": merge_dicts(metadata, concat=False) if metadata else None,
+        "tool_calls": calls or None,
+        "invalid_tool_calls": invalid or None,
+        "usage_metadata": sum_usage(usages) if usages else None,
+        "tool_call_chunks": merged_pieces,
+    }
 
 
 def merge_content(contents: Iterable[MessageContent]) -> MessageContent:
