@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, cast
 
+from streamgraph._ids import new_id
 from streamgraph.errors import MessageCoercionError
 from streamgraph.messages.ai import message_chunk_to_message
+from streamgraph.messages.base import BaseMessage, BaseMessageChunk
 from streamgraph.messages.convert import AnyMessage, convert_to_messages
 from streamgraph.messages.kinds import REMOVE_ALL_MESSAGES, RemoveMessage
 
@@ -32,11 +33,21 @@ def coerce_message_update(value: Any) -> list[AnyMessage]:
     >>> [m.type for m in coerce_message_update([("user", "hi"), ("ai", "hello")])]
     ['human', 'ai']
     """
+    if isinstance(value, list) and all(_ready(m) for m in value):
+        return list(value)  # the common case: a history of whole messages with ids
     messages = [message_chunk_to_message(m) for m in convert_to_messages(value)]
     for message in messages:
         if message.id is None:
-            message.id = str(uuid.uuid4())
+            message.id = new_id()
     return cast("list[AnyMessage]", messages)
+
+
+def _ready(message: Any) -> bool:
+    return (
+        isinstance(message, BaseMessage)
+        and not isinstance(message, BaseMessageChunk)
+        and message.id is not None
+    )
 
 
 def add_messages(left: Any, right: Any) -> list[AnyMessage]:
