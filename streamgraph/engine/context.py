@@ -26,9 +26,15 @@ __all__ = [
     "TaskContext",
     "current_task",
     "metadata_scope",
+    "payload_only",
 ]
 
 Emit = Callable[[Any], None]
+
+
+def payload_only(ns: tuple[str, ...], mode: str, data: Any) -> Any:
+    """The shape of a stream with one mode and no namespaces: each payload alone."""
+    return data
 
 
 class FrozenMetadata(dict[str, Any]):
@@ -100,6 +106,8 @@ class RunState:
             run = run.parent
         if len(targets) == 1:
             emit, shape, where = targets[0]
+            if shape is payload_only:
+                return emit  # the consumer takes the (message, metadata) pair as it is
             return lambda item: emit(shape(where, "messages", item))
 
         def fan_out(item: Any) -> None:

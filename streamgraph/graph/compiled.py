@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._ids import new_id
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.bus import AsyncBus, End, SyncBus
-from streamgraph.engine.context import RunState, TaskContext, current_task
+from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
@@ -60,7 +60,7 @@ def _shape(tagged: bool, subgraphs: bool, version: str) -> Shape:
         return lambda ns, mode, data: (mode, data)
     if subgraphs:
         return lambda ns, mode, data: (ns, data)
-    return lambda ns, mode, data: data
+    return payload_only
 
 
 def _config(config: RunnableConfig | None) -> RunnableConfig:
