@@ -74,9 +74,8 @@ class ClientPool:
     no connection outlives the loop that opened it.
     """
 
-    def __init__(self, make_sync: Callable[[], Any], make_async: Callable[[], Any]) -> None:
-        self._make_sync = make_sync
-        self._make_async = make_async
+    def __init__(self, make: Callable[[bool], Any]) -> None:
+        self._make = make  # make(is_async): a new client
         self._lock = threading.Lock()
         self._sync: Any = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
@@ -86,7 +85,7 @@ class ClientPool:
     def sync_client(self) -> Any:
         with self._lock:
             if self._sync is None:
-                self._sync = self._make_sync()
+                self._sync = self._make(False)
                 # Close its connections when the model goes away without close().
                 weakref.finalize(self, self._sync.close)
             return self._sync
@@ -96,7 +95,7 @@ class ClientPool:
         with self._lock:
             entry = self._async.get(loop)
             if entry is None:
-                entry = self._async[loop] = _LoopClient(self._make_async())
+                entry = self._async[loop] = _LoopClient(self._make(True))
         await entry.arm()
         return entry.client
 

@@ -10,7 +10,7 @@ configuration error here rather than a 400 from the API.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from streamgraph.errors import (
@@ -30,16 +30,9 @@ from streamgraph.models._anthropic_wire import (
     message_from_response,
     to_anthropic_messages,
 )
-from streamgraph.models._sdk import (
-    DEFAULT_TIMEOUT,
-    ClientPool,
-    import_sdk,
-    parse_retry_after,
-    shared_ssl_context,
-    split_known,
-    whole_reply_timeout,
-)
-from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
+from streamgraph.models._provider import STATUS_ERRORS, SDKChatModel, provider_error
+from streamgraph.models._sdk import parse_retry_after
+from streamgraph.models.base import ChatRequest, ToolChoice
 
 __all__ = ["ChatAnthropic", "translate_anthropic_error"]
 
@@ -51,7 +44,7 @@ _SAMPLING_WHY = (
 )
 
 
-class ChatAnthropic(BaseChatModel):
+class ChatAnthropic(SDKChatModel[AnthropicStreamTranslator]):
     """Chat with Claude, token by token.
 
     ::
@@ -72,6 +65,10 @@ class ChatAnthropic(BaseChatModel):
     """
 
     ls_provider = PROVIDER
+    _sdk_package = _sdk_extra = "anthropic"
+    _client_classes = ("Anthropic", "AsyncAnthropic")
+    _missing_model = "ChatAnthropic needs a model, e.g. model='claude-sonnet-4-5'"
+    _cut_short = "the response stream ended before the message was complete"
 
     def __init__(
         self,
@@ -79,22 +76,14 @@ class ChatAnthropic(BaseChatModel):
         model: str | None = None,
         model_name: str | None = None,
         max_tokens: int = 1024,
-        stop: Sequence[str] | None = None,
         thinking: dict[str, Any] | None = None,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: dict[str, str] | None = None,
         model_kwargs: dict[str, Any] | None = None,
         temperature: float | None = None,
         top_p: float | None = None,
         top_k: int | None = None,
-        **base_options: Any,
+        **options: Any,
     ) -> None:
-        name = model or model_name
-        if not name:
-            raise ConfigurationError("ChatAnthropic needs a model, e.g. model='claude-sonnet-4-5'")
+        name = self._require_model(model, model_name)
         given = {"temperature": temperature, "top_p": top_p, "top_k": top_k}
         _reject_sampling({k: v for k, v in given.items() if v is not None} | (model_kwargs or {}))
         if thinking is not None and not (isinstance(thinking, dict) and "type" in thinking):
@@ -102,54 +91,14 @@ class ChatAnthropic(BaseChatModel):
                 "thinking must be a dict such as {'type': 'enabled', 'budget_tokens': 4096} "
                 f"or {{'type': 'adaptive'}}, got {thinking!r}"
             )
-        super().__init__(model_name=name, max_tokens=max_tokens, **base_options)
-        self.stop = list(stop) if stop else None
+        super().__init__(model=name, max_tokens=max_tokens, model_kwargs=model_kwargs, **options)
         self.thinking = thinking
-        self.model_kwargs = dict(model_kwargs or {})
-        self.base_url = base_url
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._api_key = api_key
-        self._default_headers = dict(default_headers or {})
-        self._clients = ClientPool(self._new_client, self._new_async_client)
 
-    # -- clients -----------------------------------------------------------------------
+    def request_params(self, request: ChatRequest, *, stream: bool = True) -> dict[str, Any]:
+        """The Messages API request body for ``request`` (without ``stream``).
 
-    def _client_options(self) -> dict[str, Any]:
-        return {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self._default_headers or None,
-        }
-
-    def _new_client(self) -> Any:
-        sdk = import_sdk("anthropic", "anthropic")
-        http = sdk.DefaultHttpxClient(verify=shared_ssl_context())
-        return sdk.Anthropic(**self._client_options(), http_client=http)
-
-    def _new_async_client(self) -> Any:
-        sdk = import_sdk("anthropic", "anthropic")
-        http = sdk.DefaultAsyncHttpxClient(verify=shared_ssl_context())
-        return sdk.AsyncAnthropic(**self._client_options(), http_client=http)
-
-    @property
-    def _whole_timeout(self) -> float | None:
-        return whole_reply_timeout(self.timeout)
-
-    def close(self) -> None:
-        """Close the HTTP connections this model holds (it reopens them when used again)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections, the current event loop's included."""
-        await self._clients.aclose()
-
-    # -- requests ----------------------------------------------------------------------
-
-    def request_params(self, request: ChatRequest) -> dict[str, Any]:
-        """The Messages API request body for ``request`` (without ``stream``)."""
+        The body is the same for a streamed call and a whole one.
+        """
         system, messages = to_anthropic_messages(request.messages)
         params: dict[str, Any] = {
             "model": self.model_name,
@@ -158,9 +107,9 @@ class ChatAnthropic(BaseChatModel):
         }
         if system:
             params["system"] = system
-        stop = request.stop if request.stop is not None else self.stop
+        stop = self._stop(request)
         if stop:
-            params["stop_sequences"] = list(stop)
+            params["stop_sequences"] = stop
         options = dict(request.options)
         parallel = options.pop("parallel_tool_calls", None)
         if request.tools:
@@ -182,74 +131,23 @@ class ChatAnthropic(BaseChatModel):
         _reject_sampling(params)
         return params
 
-    def _call_kwargs(self, method: Any, request: ChatRequest) -> dict[str, Any]:
-        direct, extra = split_known(method, self.request_params(request))
-        if extra:
-            direct["extra_body"] = extra
-        return direct
+    def _create(self, client: Any) -> Any:
+        return client.messages.create
 
-    # -- the hooks ---------------------------------------------------------------------
+    def _new_translator(self) -> AnthropicStreamTranslator:
+        return AnthropicStreamTranslator()
 
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        translator = AnthropicStreamTranslator()
-        delivered = False
-        try:
-            create = self._clients.sync_client().messages.create
-            with create(**self._call_kwargs(create, request), stream=True) as events:
-                for event in events:
-                    chunk = translator.feed(event)
-                    if chunk is not None:
-                        delivered = True
-                        yield chunk
-        except Exception as exc:
-            error = translate_anthropic_error(exc, delivered=delivered)
-            if error is None:
-                raise
-            raise error from exc
-        _check_complete(translator, delivered)
+    def _chunks(
+        self, translator: AnthropicStreamTranslator, event: Any
+    ) -> Sequence[AIMessageChunk]:
+        chunk = translator.feed(event)
+        return () if chunk is None else (chunk,)
 
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        translator = AnthropicStreamTranslator()
-        delivered = False
-        try:
-            create = (await self._clients.async_client()).messages.create
-            events = await create(**self._call_kwargs(create, request), stream=True)
-            async with events:
-                async for event in events:
-                    chunk = translator.feed(event)
-                    if chunk is not None:
-                        delivered = True
-                        yield chunk
-        except Exception as exc:
-            error = translate_anthropic_error(exc, delivered=delivered)
-            if error is None:
-                raise
-            raise error from exc
-        _check_complete(translator, delivered)
-
-    def _generate(self, request: ChatRequest) -> AIMessage:
-        try:
-            create = self._clients.sync_client().messages.create
-            response = create(**self._call_kwargs(create, request), timeout=self._whole_timeout)
-        except Exception as exc:
-            error = translate_anthropic_error(exc)
-            if error is None:
-                raise
-            raise error from exc
+    def _whole_message(self, response: Any) -> AIMessage:
         return message_from_response(response)
 
-    async def _agenerate(self, request: ChatRequest) -> AIMessage:
-        try:
-            create = (await self._clients.async_client()).messages.create
-            response = await create(
-                **self._call_kwargs(create, request), timeout=self._whole_timeout
-            )
-        except Exception as exc:
-            error = translate_anthropic_error(exc)
-            if error is None:
-                raise
-            raise error from exc
-        return message_from_response(response)
+    def _translate_error(self, exc: Exception, *, delivered: bool) -> Exception | None:
+        return translate_anthropic_error(exc, delivered=delivered)
 
 
 def _reject_sampling(params: dict[str, Any]) -> None:
@@ -272,15 +170,6 @@ def _tool_choice(choice: ToolChoice, parallel: object) -> dict[str, Any] | None:
     return wire
 
 
-def _check_complete(translator: AnthropicStreamTranslator, delivered: bool) -> None:
-    """A stream that ends without ``message_stop`` was cut (e.g. a close-delimited body)."""
-    if not translator.finished:
-        message = "the response stream ended before the message was complete"
-        if delivered:
-            raise StreamInterruptedError(message, provider=PROVIDER)
-        raise ProviderConnectionError(message, provider=PROVIDER)
-
-
 # -- errors ------------------------------------------------------------------------------
 
 _BY_TYPE: dict[str, type[ProviderError]] = {
@@ -293,19 +182,7 @@ _BY_TYPE: dict[str, type[ProviderError]] = {
     "request_too_large": BadRequestError,
     "timeout_error": ProviderTimeoutError,
 }
-_BY_STATUS: dict[int, type[ProviderError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: BadRequestError,
-    408: ProviderTimeoutError,
-    413: BadRequestError,
-    422: BadRequestError,
-    429: RateLimitError,
-    503: OverloadedError,
-    504: ProviderTimeoutError,
-    529: OverloadedError,
-}
+_BY_STATUS = {**STATUS_ERRORS, 529: OverloadedError}  # 529: Anthropic's "overloaded"
 
 
 def translate_anthropic_error(
@@ -359,13 +236,7 @@ def _status_error(exc: Any, delivered: bool) -> ProviderError:
     cls = cls or _BY_TYPE.get(kind or "")
     if cls is None:
         cls = StreamInterruptedError if midstream else ProviderError
-    if cls is RateLimitError:
-        headers = None if midstream else exc.response.headers
-        return RateLimitError(
-            message,
-            provider=PROVIDER,
-            status=status,
-            body=body,
-            retry_after=parse_retry_after(headers),
-        )
-    return cls(message, provider=PROVIDER, status=status, body=body)
+    retry_after = None if midstream else parse_retry_after(exc.response.headers)
+    return provider_error(
+        cls, message, provider=PROVIDER, status=status, body=body, retry_after=retry_after
+    )

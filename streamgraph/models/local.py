@@ -9,11 +9,9 @@ over the real OpenAI streaming wire protocol. The default weights are SmolLM2-13
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import threading
-import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,8 +27,8 @@ from streamgraph.models._llama_server import (
     ensure_server,
     shutdown_servers,
 )
-from streamgraph.models._sdk import DEFAULT_TIMEOUT, ClientPool, import_sdk
-from streamgraph.models.base import ChatRequest
+from streamgraph.models._openai_wire import OpenAIStreamTranslator
+from streamgraph.models._sdk import DEFAULT_TIMEOUT, ClientPool
 from streamgraph.models.openai import ChatOpenAI
 
 __all__ = ["DEFAULT_MODEL_NAME", "WEIGHTS_INSTALL_COMMAND", "ChatLocal", "default_model_path"]
@@ -90,6 +88,7 @@ class ChatLocal(ChatOpenAI):
     """
 
     ls_provider = PROVIDER
+    _sdk_extra = "local"
 
     def __init__(
         self,
@@ -183,55 +182,41 @@ class ChatLocal(ChatOpenAI):
             if self._server is not server:
                 stale = self._clients
                 self.base_url = f"{server.base_url}/v1"
-                self._clients = ClientPool(self._new_client, self._new_async_client)
+                self._clients = ClientPool(self._make_client)
                 self._server = server
                 stale.close()
         return server
 
-    def _new_client(self, kind: str = "OpenAI") -> Any:
-        sdk = import_sdk("openai", "local")
-        is_async = kind == "AsyncOpenAI"
+    # -- the SDK clients: OpenAI's, talking to the server (started first when needed) --------
+
+    def _sync_client(self) -> Any:
+        self.server()
+        return super()._sync_client()
+
+    async def _async_client(self) -> Any:
+        await self.aserver()
+        return await super()._async_client()
+
+    def _client_options(self) -> dict[str, Any]:
+        return {**super()._client_options(), "api_key": "not-needed"}  # the server checks no key
+
+    def _http_options(self) -> dict[str, Any]:
         # trust_env=False: a proxy from HTTP_PROXY / ALL_PROXY must never carry local traffic.
-        http = (sdk.DefaultAsyncHttpxClient if is_async else sdk.DefaultHttpxClient)(
-            trust_env=False
-        )
-        client = getattr(sdk, kind)(
-            api_key="not-needed",  # the local server checks no key
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self._default_headers or None,
-            http_client=http,
-        )
-        if not is_async:
-            # The SDK closes only connections it made itself when a client is collected; async
-            # clients are closed with their event loop by the client pool.
-            weakref.finalize(client, http.close)
-        return client
+        return {"trust_env": False}
 
-    # -- the hooks: make sure the server runs, then speak OpenAI to it ------------------------
+    # -- name llama.cpp, not OpenAI, as the provider -----------------------------------------
 
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        self.server()
-        with _as_local_error():
-            for chunk in super()._stream(request):
-                yield _as_local(chunk)
+    def _closing_chunks(self, translator: OpenAIStreamTranslator) -> Sequence[AIMessageChunk]:
+        return [_as_local(chunk) for chunk in super()._closing_chunks(translator)]
 
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        await self.aserver()
-        with _as_local_error():
-            async for chunk in super()._astream(request):
-                yield _as_local(chunk)
+    def _whole_message(self, response: Any) -> AIMessage:
+        return _as_local(super()._whole_message(response))
 
-    def _generate(self, request: ChatRequest) -> AIMessage:
-        self.server()
-        with _as_local_error():
-            return _as_local(super()._generate(request))
-
-    async def _agenerate(self, request: ChatRequest) -> AIMessage:
-        await self.aserver()
-        with _as_local_error():
-            return _as_local(await super()._agenerate(request))
+    def _translate_error(self, exc: Exception, *, delivered: bool) -> Exception | None:
+        error = super()._translate_error(exc, delivered=delivered)
+        if isinstance(error, ProviderError):
+            error.provider = PROVIDER
+        return error
 
 
 _M = TypeVar("_M", AIMessage, AIMessageChunk)
@@ -242,16 +227,6 @@ def _as_local(message: _M) -> _M:
     if "model_provider" in message.response_metadata:
         message.response_metadata["model_provider"] = PROVIDER
     return message
-
-
-@contextlib.contextmanager
-def _as_local_error() -> Iterator[None]:
-    """Errors translated by ChatOpenAI name the local server as their provider."""
-    try:
-        yield
-    except ProviderError as error:
-        error.provider = PROVIDER
-        raise
 
 
 def _resolve_model_path(model_path: str | Path | None) -> Path:

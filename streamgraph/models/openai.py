@@ -8,14 +8,13 @@ Install with ``pip install 'streamgraph[openai]'``.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from streamgraph.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
-    OverloadedError,
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
@@ -28,23 +27,16 @@ from streamgraph.models._openai_wire import (
     message_from_completion,
     to_openai_messages,
 )
-from streamgraph.models._sdk import (
-    DEFAULT_TIMEOUT,
-    ClientPool,
-    import_sdk,
-    parse_retry_after,
-    shared_ssl_context,
-    split_known,
-    whole_reply_timeout,
-)
-from streamgraph.models.base import BaseChatModel, ChatRequest, ToolChoice
+from streamgraph.models._provider import STATUS_ERRORS, SDKChatModel, provider_error
+from streamgraph.models._sdk import import_sdk, parse_retry_after
+from streamgraph.models.base import ChatRequest, ToolChoice
 
 __all__ = ["ChatOpenAI", "translate_openai_error"]
 
 PROVIDER = "openai"
 
 
-class ChatOpenAI(BaseChatModel):
+class ChatOpenAI(SDKChatModel[OpenAIStreamTranslator]):
     """Chat with an OpenAI (or OpenAI-compatible) model, token by token.
 
     ::
@@ -67,76 +59,20 @@ class ChatOpenAI(BaseChatModel):
     """
 
     ls_provider = PROVIDER
+    _sdk_package = _sdk_extra = "openai"
+    _client_classes = ("OpenAI", "AsyncOpenAI")
+    _missing_model = "ChatOpenAI needs a model, e.g. model='gpt-4o-mini'"
+    _cut_short = "the response stream ended before the completion was finished"
 
-    def __init__(
-        self,
-        *,
-        model: str | None = None,
-        model_name: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        stop: Sequence[str] | None = None,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: dict[str, str] | None = None,
-        model_kwargs: dict[str, Any] | None = None,
-        **base_options: Any,
-    ) -> None:
-        name = model or model_name
-        if not name:
-            raise ConfigurationError("ChatOpenAI needs a model, e.g. model='gpt-4o-mini'")
-        super().__init__(
-            model_name=name, temperature=temperature, max_tokens=max_tokens, **base_options
-        )
-        self.stop = list(stop) if stop else None
-        self.model_kwargs = dict(model_kwargs or {})
-        self.base_url = base_url
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._api_key = api_key
-        self._default_headers = dict(default_headers or {})
-        self._clients = ClientPool(self._new_client, self._new_async_client)
-
-    # -- clients -----------------------------------------------------------------------
-
-    def _new_client(self, kind: str = "OpenAI") -> Any:
-        sdk = import_sdk("openai", "openai")
-        http_class = (
-            sdk.DefaultAsyncHttpxClient if kind == "AsyncOpenAI" else sdk.DefaultHttpxClient
-        )
+    def _make_client(self, is_async: bool) -> Any:
+        sdk = import_sdk(self._sdk_package, self._sdk_extra)
         try:
-            return getattr(sdk, kind)(
-                http_client=http_class(verify=shared_ssl_context()),
-                api_key=self._api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                default_headers=self._default_headers or None,
-            )
+            return super()._make_client(is_async)
         except sdk.OpenAIError as exc:
             raise ConfigurationError(
                 f"ChatOpenAI could not set up its client: {exc} (pass api_key=..., any "
                 "non-empty string for a local server that does not check keys)"
             ) from exc
-
-    def _new_async_client(self) -> Any:
-        return self._new_client("AsyncOpenAI")
-
-    @property
-    def _whole_timeout(self) -> float | None:
-        return whole_reply_timeout(self.timeout)
-
-    def close(self) -> None:
-        """Close the HTTP connections this model holds (it reopens them when used again)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections, the current event loop's included."""
-        await self._clients.aclose()
-
-    # -- requests ----------------------------------------------------------------------
 
     def request_params(self, request: ChatRequest, *, stream: bool = True) -> dict[str, Any]:
         """The Chat Completions request body for ``request`` (without ``stream``)."""
@@ -150,9 +86,9 @@ class ChatOpenAI(BaseChatModel):
             params["temperature"] = self.temperature
         if self.max_tokens is not None:
             params["max_completion_tokens"] = self.max_tokens
-        stop = request.stop if request.stop is not None else self.stop
+        stop = self._stop(request)
         if stop:
-            params["stop"] = list(stop)
+            params["stop"] = stop
         if request.tools:
             params["tools"] = [
                 {
@@ -171,74 +107,23 @@ class ChatOpenAI(BaseChatModel):
         params.update(request.options)
         return params
 
-    def _call_kwargs(self, method: Any, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        direct, extra = split_known(method, self.request_params(request, stream=stream))
-        if extra:
-            direct["extra_body"] = extra
-        return direct
+    def _create(self, client: Any) -> Any:
+        return client.chat.completions.create
 
-    # -- the hooks ---------------------------------------------------------------------
+    def _new_translator(self) -> OpenAIStreamTranslator:
+        return OpenAIStreamTranslator()
 
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        translator = OpenAIStreamTranslator()
-        delivered = False
-        try:
-            create = self._clients.sync_client().chat.completions.create
-            with create(**self._call_kwargs(create, request, stream=True), stream=True) as chunks:
-                for raw in chunks:
-                    for chunk in translator.feed(raw):
-                        delivered = True
-                        yield chunk
-        except Exception as exc:
-            error = translate_openai_error(exc, delivered=delivered)
-            if error is None:
-                raise
-            raise error from exc
-        yield _last_chunk(translator, delivered)
+    def _chunks(self, translator: OpenAIStreamTranslator, event: Any) -> Sequence[AIMessageChunk]:
+        return translator.feed(event)
 
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        translator = OpenAIStreamTranslator()
-        delivered = False
-        try:
-            create = (await self._clients.async_client()).chat.completions.create
-            chunks = await create(**self._call_kwargs(create, request, stream=True), stream=True)
-            async with chunks:
-                async for raw in chunks:
-                    for chunk in translator.feed(raw):
-                        delivered = True
-                        yield chunk
-        except Exception as exc:
-            error = translate_openai_error(exc, delivered=delivered)
-            if error is None:
-                raise
-            raise error from exc
-        yield _last_chunk(translator, delivered)
+    def _closing_chunks(self, translator: OpenAIStreamTranslator) -> Sequence[AIMessageChunk]:
+        return (translator.end(),)
 
-    def _generate(self, request: ChatRequest) -> AIMessage:
-        try:
-            create = self._clients.sync_client().chat.completions.create
-            completion = create(
-                **self._call_kwargs(create, request, stream=False), timeout=self._whole_timeout
-            )
-        except Exception as exc:
-            error = translate_openai_error(exc)
-            if error is None:
-                raise
-            raise error from exc
-        return message_from_completion(completion)
+    def _whole_message(self, response: Any) -> AIMessage:
+        return message_from_completion(response)
 
-    async def _agenerate(self, request: ChatRequest) -> AIMessage:
-        try:
-            create = (await self._clients.async_client()).chat.completions.create
-            completion = await create(
-                **self._call_kwargs(create, request, stream=False), timeout=self._whole_timeout
-            )
-        except Exception as exc:
-            error = translate_openai_error(exc)
-            if error is None:
-                raise
-            raise error from exc
-        return message_from_completion(completion)
+    def _translate_error(self, exc: Exception, *, delivered: bool) -> Exception | None:
+        return translate_openai_error(exc, delivered=delivered)
 
 
 def _tool_choice(choice: ToolChoice) -> Any:
@@ -247,30 +132,8 @@ def _tool_choice(choice: ToolChoice) -> Any:
     return "required" if choice == "any" else choice
 
 
-def _last_chunk(translator: OpenAIStreamTranslator, delivered: bool) -> AIMessageChunk:
-    """The closing chunk; a stream that ended with no finish reason was cut short."""
-    if not translator.finished:
-        message = "the response stream ended before the completion was finished"
-        if delivered:
-            raise StreamInterruptedError(message, provider=PROVIDER)
-        raise ProviderConnectionError(message, provider=PROVIDER)
-    return translator.end()
-
-
 # -- errors ------------------------------------------------------------------------------
 
-_BY_STATUS: dict[int, type[ProviderError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: BadRequestError,
-    408: ProviderTimeoutError,
-    413: BadRequestError,
-    422: BadRequestError,
-    429: RateLimitError,
-    503: OverloadedError,
-    504: ProviderTimeoutError,
-}
 _BY_TYPE: dict[str, type[ProviderError]] = {
     "invalid_request_error": BadRequestError,
     "authentication_error": AuthenticationError,
@@ -300,16 +163,14 @@ def translate_openai_error(exc: BaseException, *, delivered: bool = False) -> Pr
     if isinstance(exc, sdk.APIConnectionError):
         return ProviderConnectionError(message, provider=PROVIDER)
     if isinstance(exc, sdk.APIStatusError):
-        cls = _BY_STATUS.get(exc.status_code) or _by_type(body) or ProviderError
+        cls = STATUS_ERRORS.get(exc.status_code) or _by_type(body) or ProviderError
         retry_after = parse_retry_after(exc.response.headers)
     else:  # an {"error": ...} object inside a 200 stream: the stream had started
         cls = _by_type(body) or StreamInterruptedError
         retry_after = None
-    if cls is RateLimitError:
-        return RateLimitError(
-            message, provider=PROVIDER, status=status, body=body, retry_after=retry_after
-        )
-    return cls(message, provider=PROVIDER, status=status, body=body)
+    return provider_error(
+        cls, message, provider=PROVIDER, status=status, body=body, retry_after=retry_after
+    )
 
 
 def _message(exc: BaseException, body: object) -> str:
