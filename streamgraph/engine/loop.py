@@ -15,6 +15,7 @@ from typing import Any
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.channels import MISSING
 from streamgraph.engine.context import RunState
+from streamgraph.engine.messages import coerce_message_writes
 from streamgraph.engine.plan import END, START, GraphPlan, Join
 from streamgraph.engine.tasks import Task, TaskRunner
 from streamgraph.errors import GraphRecursionError, InvalidUpdateError, UnknownNodeError
@@ -81,8 +82,6 @@ class GraphRun:
 
     # -- input and barrier -------------------------------------------------------------
     def _apply_input(self, graph_input: Any) -> None:
-        from streamgraph.engine.messages import coerce_message_writes
-
         schema = self.plan.input_schema
         writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
         writes = coerce_message_writes(writes, self.plan.message_keys)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from streamgraph.engine.context import FrozenMetadata, TaskContext
+from streamgraph.messages import BaseMessage, coerce_message_update
 
 __all__ = ["coerce_message_writes", "emit_returned_messages", "message_metadata"]
 
@@ -25,8 +26,6 @@ def coerce_message_writes(writes: dict[str, Any], message_keys: Iterable[str]) -
     keys = [k for k in message_keys if k in writes]
     if not keys:
         return writes
-    from streamgraph.messages import coerce_message_update
-
     out = dict(writes)
     for key in keys:
         out[key] = coerce_message_update(writes[key])
@@ -40,8 +39,6 @@ def emit_returned_messages(
     run = ctx.run
     if not run.capture:
         return writes
-    from streamgraph.messages import BaseMessage
-
     writes = coerce_message_writes(writes, message_keys)
     fresh: list[Any] = []
     for value in writes.values():

@@ -17,12 +17,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from streamgraph._compat import Self
 from streamgraph.errors import ConfigurationError
+from streamgraph.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    convert_to_messages,
+    merge_chunks,
+)
 from streamgraph.models.call import LLMCall, new_message_id
 from streamgraph.tools.base import ToolSpec
 
 if TYPE_CHECKING:
     from streamgraph.config import RunnableConfig
-    from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage
 
 __all__ = ["BaseChatModel", "ChatRequest", "ToolChoice", "ToolSpec"]
 
@@ -171,14 +177,10 @@ class BaseChatModel:
 
     def _generate(self, request: ChatRequest) -> AIMessage:
         """One whole completion; by default the merged chunks of :meth:`_stream`."""
-        from streamgraph.messages import merge_chunks
-
         return merge_chunks(list(self._stream(request))).to_message()
 
     async def _agenerate(self, request: ChatRequest) -> AIMessage:
         """Async twin of :meth:`_generate`; by default the merged chunks of :meth:`_astream`."""
-        from streamgraph.messages import merge_chunks
-
         return merge_chunks([c async for c in self._astream(request)]).to_message()
 
     def ls_params(self) -> dict[str, Any]:
@@ -196,8 +198,6 @@ class BaseChatModel:
 
     # -- public calls ------------------------------------------------------------------
     def _request(self, input: Any, stop: list[str] | None, kwargs: dict[str, Any]) -> ChatRequest:
-        from streamgraph.messages import convert_to_messages
-
         options = {**self._bound, **kwargs}
         stop = stop if stop is not None else options.pop("stop", None)
         return ChatRequest(
@@ -306,8 +306,6 @@ class BaseChatModel:
 
 
 def _as_chunk(message: AIMessage) -> AIMessageChunk:
-    from streamgraph.messages import AIMessageChunk
-
     return AIMessageChunk(
         content=message.content,
         id=message.id or new_message_id(),

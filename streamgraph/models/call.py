@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._ids import new_id
 from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
 from streamgraph.errors import RunCancelled
+from streamgraph.messages import AIMessage, AIMessageChunk, merge_chunks
 
 if TYPE_CHECKING:
     from streamgraph.config import RunnableConfig
     from streamgraph.engine.context import TaskContext
-    from streamgraph.messages import AIMessage, AIMessageChunk
 
 __all__ = ["LLMCall", "arelay_chunks", "new_message_id", "relay_chunks"]
 
@@ -139,8 +139,6 @@ class LLMCall:
 
     def merge(self, chunks: list[AIMessageChunk]) -> AIMessage:
         """The whole reply from its chunks."""
-        from streamgraph.messages import AIMessage, merge_chunks
-
         if not chunks:
             return AIMessage(content="", id=self.id or new_message_id())
         return merge_chunks(chunks).to_message()

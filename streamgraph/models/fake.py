@@ -9,14 +9,12 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from streamgraph.errors import ConfigurationError
+from streamgraph.messages import AIMessage, AIMessageChunk
 from streamgraph.models.base import BaseChatModel, ChatRequest
 from streamgraph.models.call import new_message_id
-
-if TYPE_CHECKING:
-    from streamgraph.messages import AIMessage, AIMessageChunk
 
 __all__ = ["FakeChatModel", "split_words"]
 
@@ -41,8 +39,6 @@ class _Script:
     __slots__ = ("id", "reasoning", "text", "tool_calls")
 
     def __init__(self, response: str | AIMessage) -> None:
-        from streamgraph.messages import AIMessage
-
         if isinstance(response, str):
             self.id, self.text, self.tool_calls = None, split_words(response), []
             self.reasoning: list[str] = []
@@ -105,8 +101,6 @@ class FakeChatModel(BaseChatModel):
             return self._scripts[next(self._cycle)]
 
     def _chunks(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        from streamgraph.messages import AIMessageChunk
-
         script = self._next(request)
         cid = script.id or new_message_id()
         error, after = self.error, (self.error_after or 0)
@@ -172,8 +166,6 @@ class FakeChatModel(BaseChatModel):
 
 
 def _tool_call_chunks(call: Any, index: int, cid: str) -> list[AIMessageChunk]:
-    from streamgraph.messages import AIMessageChunk
-
     text = json.dumps(call.get("args") or {})
     half = max(1, len(text) // 2)
     call_id = call.get("id") or f"call_{new_message_id()[4:16]}"
