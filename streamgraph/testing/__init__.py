@@ -10,31 +10,9 @@ Point the official SDKs (and so :class:`~streamgraph.models.ChatAnthropic` and
         ...  # the first call is rate-limited, the second streams "Hi!"
 """
 
+from . import scripts
 from .mock_provider import MockProviderServer, RecordedRequest
-from .scripts import (
-    Fixture,
-    HttpError,
-    RedactedThinking,
-    Refusal,
-    Reply,
-    Script,
-    Text,
-    Thinking,
-    ToolCall,
-    Usage,
-)
+from .scripts import *  # noqa: F403
 
-__all__ = [
-    "Fixture",
-    "HttpError",
-    "MockProviderServer",
-    "RecordedRequest",
-    "RedactedThinking",
-    "Refusal",
-    "Reply",
-    "Script",
-    "Text",
-    "Thinking",
-    "ToolCall",
-    "Usage",
-]
+__all__ = ["MockProviderServer", "RecordedRequest"]
+__all__ += scripts.__all__

@@ -46,6 +46,13 @@ def _split_words(text: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def _words_as_pieces(part: Text | Thinking | Refusal) -> None:
+    """Without pieces given, the text streams word by word; the text is what the pieces join to."""
+    if not part.pieces:
+        object.__setattr__(part, "pieces", _split_words(part.text) or ("",))
+    object.__setattr__(part, "text", "".join(part.pieces))
+
+
 def _split_json(args: dict[str, object], parts: int = 3) -> tuple[str, ...]:
     """Cut a JSON text into ``parts`` pieces, deliberately inside tokens, as providers do."""
     text = json.dumps(args)
@@ -65,9 +72,7 @@ class Text:
     pieces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.pieces:
-            object.__setattr__(self, "pieces", _split_words(self.text) or ("",))
-        object.__setattr__(self, "text", "".join(self.pieces))
+        _words_as_pieces(self)
 
     @classmethod
     def tokens(cls, n: int) -> Text:
@@ -85,9 +90,7 @@ class Thinking:
     signature: str = "mock-signature"
 
     def __post_init__(self) -> None:
-        if not self.pieces:
-            object.__setattr__(self, "pieces", _split_words(self.text) or ("",))
-        object.__setattr__(self, "text", "".join(self.pieces))
+        _words_as_pieces(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +108,7 @@ class Refusal:
     pieces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.pieces:
-            object.__setattr__(self, "pieces", _split_words(self.text) or ("",))
-        object.__setattr__(self, "text", "".join(self.pieces))
+        _words_as_pieces(self)
 
 
 @dataclass(frozen=True, slots=True)
