@@ -23,7 +23,7 @@ from streamgraph.testing import (
     Usage,
 )
 
-from .streams import VIAS, Via, collect, whole
+from .streams import Via, collect, whole
 
 pytest.importorskip("anthropic")
 
@@ -102,7 +102,6 @@ async def test_request_carries_key_version_and_read_timeout(
 # -- streaming ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_text_streams_with_one_id_and_usage_once_at_the_end(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via
 ) -> None:
@@ -122,7 +121,6 @@ async def test_text_streams_with_one_id_and_usage_once_at_the_end(
     }
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_stop_sequence_is_sent_and_reported(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via
 ) -> None:
@@ -133,7 +131,6 @@ async def test_stop_sequence_is_sent_and_reported(
     assert chunks[-1].response_metadata["stop_sequence"] == "###"
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_one_tool_call_starts_once_then_streams_arguments(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via
 ) -> None:
@@ -161,7 +158,6 @@ async def test_one_tool_call_starts_once_then_streams_arguments(
     assert message.response_metadata["stop_reason"] == "tool_use"
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_parallel_tool_calls(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via
 ) -> None:
@@ -173,7 +169,6 @@ async def test_parallel_tool_calls(
     assert "tool_choice" not in server.last_request.body
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_thinking_blocks_survive_merging_and_are_sent_back_first(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via
 ) -> None:
@@ -285,7 +280,6 @@ async def test_recorded_streams_replay(
 # -- whole replies -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("option", [{"streaming": False}, {"disable_streaming": True}])
 async def test_streaming_off_makes_one_whole_call(
     server: MockProviderServer, make_anthropic: MakeModel, via: Via, option: dict[str, Any]

@@ -21,7 +21,7 @@ from streamgraph.testing import (
     ToolCall,
 )
 
-from .streams import VIAS, Via, collect
+from .streams import Via, collect
 
 pytest.importorskip("openai")
 
@@ -78,7 +78,6 @@ async def test_request_body(server: MockProviderServer, make_openai: MakeModel) 
     ]
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_text_streams_with_the_completion_id(
     server: MockProviderServer, make_openai: MakeModel, via: Via
 ) -> None:
@@ -92,7 +91,6 @@ async def test_text_streams_with_the_completion_id(
     assert chunks[-1].response_metadata["model_name"] == "gpt-test"
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_parallel_tool_calls_and_tool_choice(
     server: MockProviderServer, make_openai: MakeModel, via: Via
 ) -> None:
@@ -144,7 +142,6 @@ async def test_tool_history_is_sent_in_openai_form(
     ]
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_refusal_streams_into_additional_kwargs(
     server: MockProviderServer, make_openai: MakeModel, via: Via
 ) -> None:
@@ -180,7 +177,6 @@ async def test_recorded_streams_replay(
     assert message.text or message.tool_calls
 
 
-@pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("option", [{"streaming": False}, {"disable_streaming": True}])
 async def test_streaming_off_makes_one_whole_call(
     server: MockProviderServer, make_openai: MakeModel, via: Via, option: dict[str, Any]

@@ -12,7 +12,7 @@ from streamgraph.messages import AIMessageChunk
 from streamgraph.models.base import BaseChatModel
 from streamgraph.testing import MockProviderServer, Reply, Text
 
-from .streams import VIAS, Via
+from .streams import Via
 
 MakeModel = Callable[..., BaseChatModel]
 BOUND = 5.0  # seconds: only ever waited to confirm that something stopped
@@ -23,7 +23,6 @@ def long_reply() -> Reply:
     return Reply(Text.tokens(50), hold_after=2)
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_first_token_arrives_before_the_server_sends_the_last(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:

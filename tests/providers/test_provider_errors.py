@@ -19,7 +19,7 @@ from streamgraph.errors import (
 from streamgraph.models.base import BaseChatModel
 from streamgraph.testing import HttpError, MockProviderServer, Reply, Text
 
-from .streams import VIAS, Via, collect, whole
+from .streams import Via, collect, whole
 
 MakeModel = Callable[..., BaseChatModel]
 
@@ -28,7 +28,6 @@ def provider_of(model: BaseChatModel) -> str:
     return model.ls_provider
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_wrong_key_is_an_authentication_error(make_model: MakeModel, via: Via) -> None:
     model = make_model(api_key="wrong-key")
     chunks, error = await collect(model, "hi", via)
@@ -41,7 +40,6 @@ async def test_wrong_key_is_an_authentication_error(make_model: MakeModel, via: 
         await whole(model, "hi", via)
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_rate_limit_carries_retry_after(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -53,7 +51,6 @@ async def test_rate_limit_carries_retry_after(
     assert "rate limit" in error.message.lower()
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_the_sdk_retries_a_rate_limit_before_the_stream_starts(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -65,7 +62,6 @@ async def test_the_sdk_retries_a_rate_limit_before_the_stream_starts(
     assert server.requests[1].headers["x-stainless-retry-count"] == "1"
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_overloaded_is_its_own_error(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -85,7 +81,6 @@ async def test_bad_request_is_a_value_error(
     assert info.value.status == 400
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_error_event_mid_stream_comes_after_the_tokens_and_is_not_retried(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -97,7 +92,6 @@ async def test_error_event_mid_stream_comes_after_the_tokens_and_is_not_retried(
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_error_event_before_any_token_is_typed_by_the_provider_error(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -111,7 +105,6 @@ async def test_error_event_before_any_token_is_typed_by_the_provider_error(
     assert error.status is None  # the HTTP status was 200: the failure came inside the stream
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_connection_cut_mid_stream(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -122,7 +115,6 @@ async def test_connection_cut_mid_stream(
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_connection_cut_before_any_token(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
@@ -132,7 +124,6 @@ async def test_connection_cut_before_any_token(
     assert isinstance(error, ProviderConnectionError)
 
 
-@pytest.mark.parametrize("via", VIAS)
 async def test_a_stalled_stream_times_out(
     server: MockProviderServer, make_model: MakeModel, via: Via
 ) -> None:
