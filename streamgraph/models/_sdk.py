@@ -71,7 +71,9 @@ class ClientPool:
 
     Each async client is closed when its loop shuts down (``asyncio.run`` and pytest-asyncio
     finalize open async generators before closing a loop; a sentinel generator hooks that), so
-    no connection outlives the loop that opened it.
+    no connection outlives the loop that opened it. Loops that live on (the engine's pooled
+    loops behind the sync ``stream`` and ``invoke``) get their clients closed on them when the
+    pool itself goes away.
     """
 
     def __init__(self, make: Callable[[bool], Any]) -> None:
@@ -81,6 +83,9 @@ class ClientPool:
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
             weakref.WeakKeyDictionary()
         )
+        # Not left to the garbage collector: a client freed in a cycle with its connections
+        # would see them finalised (and warn "unclosed") before its own close could run.
+        weakref.finalize(self, _close_on_their_loops, self._async)
 
     def sync_client(self) -> Any:
         with self._lock:
@@ -115,11 +120,22 @@ class ClientPool:
             await entry.close()
 
 
+def _close_on_their_loops(
+    clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient],
+) -> None:
+    for loop, entry in list(clients.items()):
+        if not entry.closed and loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(entry.close(), loop)
+            except RuntimeError:
+                pass  # the loop closed in the meantime, and its connections with it
+
+
 class _LoopClient:
     def __init__(self, client: Any) -> None:
         self.client = client
         self._sentinel: AsyncIterator[None] | None = None
-        self._closed = False
+        self.closed = False
 
     async def arm(self) -> None:
         if self._sentinel is None:
@@ -133,8 +149,8 @@ class _LoopClient:
             await self.close()
 
     async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
+        if not self.closed:
+            self.closed = True
             await self.client.close()
 
 
