@@ -149,7 +149,10 @@ def _release(loop_thread: LoopThread) -> None:
 
 
 def _forget_after_fork() -> None:
-    _IDLE.clear()  # their threads do not exist in the child
+    # the threads of the pools do not exist in a forked child: start afresh there
+    global _POOL
+    _IDLE.clear()
+    _POOL = None
 
 
 if hasattr(os, "register_at_fork"):
