@@ -95,11 +95,13 @@ class AIMessage(BaseMessage):
         invalid_tool_calls: Sequence[InvalidToolCall] | None = None,
         usage_metadata: UsageMetadata | None = None,
     ) -> None:
-        self.content = content
-        self.id = id
-        self.name = name
-        self._additional_kwargs = additional_kwargs
-        self._response_metadata = response_metadata
+        super().__init__(
+            content,
+            id=id,
+            name=name,
+            additional_kwargs=additional_kwargs,
+            response_metadata=response_metadata,
+        )
         self._tool_calls = None if tool_calls is None else normalize_tool_calls(tool_calls) or None
         self._invalid_tool_calls = (
             None
