@@ -8,12 +8,10 @@ task finished first. Routes (edges, joins, branches, Commands, Sends) decide the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from streamgraph.config import RunnableConfig
-from streamgraph.engine.channels import MISSING
 from streamgraph.engine.context import RunState
 from streamgraph.engine.messages import coerce_message_writes
 from streamgraph.engine.plan import END, START, GraphPlan, Join
@@ -185,16 +183,3 @@ class GraphRun:
         """Fill in ``task.routes`` once its node has returned."""
         values = self.local_state(task.writes) if self.plan.branches.get(task.name) else {}
         task.routes = await self._routes_from(task.name, values, task.goto)
-
-
-def missing_to_none(value: Any) -> Any:
-    """``None`` for a key never written."""
-    return None if value is MISSING else value
-
-
-async def cancel_and_wait(pending: Sequence[asyncio.Future[Any]]) -> None:
-    """Cancel futures and wait until the async ones have finished unwinding."""
-    for fut in pending:
-        fut.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)

@@ -59,10 +59,8 @@ class GraphPlan:
         }
         self.order = {name: i for i, name in enumerate(self.nodes)}
         self.channels = self._build_channels()
-        probe = self.channels
-        self.message_keys = frozenset(k for k, ch in probe.items() if ch.is_messages)
-        self.input_keys = frozenset(builder.input_schema.keys) or frozenset(probe)
-        self.output_keys = tuple(builder.output_schema.keys) or tuple(probe)
+        self.message_keys = frozenset(k for k, ch in self.channels.items() if ch.is_messages)
+        self.output_keys = tuple(builder.output_schema.keys) or tuple(self.channels)
 
     def _build_channels(self) -> dict[str, Channel]:
         """One channel per key: state keys plus any node-private input keys.

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import itertools
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -49,14 +50,6 @@ class Task:
         self.goto: list[str | Send] = []
         self.routes: list[Any] = []
         self.scope: Any = None
-
-
-def _dedupe(*groups: Any) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for group in groups:
-        for tag in group or ():
-            seen.setdefault(tag, None)
-    return tuple(seen)
 
 
 class TaskRunner:
@@ -107,7 +100,7 @@ class TaskRunner:
         own = f"{spec.name}:{task_id}"
         checkpoint_ns = f"{self.parent_checkpoint_ns}|{own}" if self.parent_checkpoint_ns else own
         user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
-        tags = _dedupe(self.run_tags, spec.tags) if spec.tags else self.run_tags
+        tags = tuple(dict.fromkeys((*self.run_tags, *spec.tags))) if spec.tags else self.run_tags
         ctx = TaskContext(
             run=self.run,
             node=spec.name,
@@ -133,20 +126,21 @@ class TaskRunner:
         self._announce(tasks)
         if len(tasks) == 1:
             task = tasks[0]
-            if task.spec.is_async:
-                await self._run_async(task)
-            elif self.inline_sync:
+            if self.inline_sync and not task.spec.is_async:
                 self._run_inline(task)
             else:
-                await in_worker_thread(lambda: self._run_sync(task))
+                await self._dispatch(task)
             await self.graph.routes_after(task)
             return
         limit = self.max_concurrency
         gate = asyncio.Semaphore(limit) if limit else None
-        batch = [] if gate else [t for t in tasks if not t.spec.is_async]
-        futures: list[asyncio.Future[Any]] = [
-            asyncio.ensure_future(self._guarded(t, gate)) for t in tasks if t not in batch
-        ]
+        batch: list[Task] = []  # sync tasks, sent to the workers together when nothing gates
+        futures: list[asyncio.Future[Any]] = []
+        for t in tasks:
+            if gate is None and not t.spec.is_async:
+                batch.append(t)
+            else:
+                futures.append(asyncio.ensure_future(self._guarded(t, gate)))
         if batch:
             # sync nodes go to the workers together and wake the loop once, not once each
             futures.append(all_in_workers([functools.partial(self._run_sync, t) for t in batch]))
@@ -154,8 +148,6 @@ class TaskRunner:
             for fut in asyncio.as_completed(futures):
                 await fut
         except BaseException:
-            from streamgraph.engine.loop import cancel_and_wait
-
             for t in tasks:
                 t.ctx.cancelled = True
             await cancel_and_wait([f for f in futures if not f.done()])
@@ -317,6 +309,14 @@ class TaskRunner:
                     "interrupts": [],
                 }
                 self._task_event(task, "task_result", payload)
+
+
+async def cancel_and_wait(pending: Sequence[asyncio.Future[Any]]) -> None:
+    """Cancel futures and wait until the async ones have finished unwinding."""
+    for fut in pending:
+        fut.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 class _Running:

@@ -94,11 +94,6 @@ class ToolSignature:
     injections: tuple[Injection, ...] = ()
     accepts_any: bool = False
 
-    @property
-    def injected_names(self) -> frozenset[str]:
-        """Parameters the runtime fills."""
-        return frozenset(inj.name for inj in self.injections)
-
 
 def describe_validation_error(tool: str, exc: ValidationError) -> str:
     """One message naming the tool, each bad argument and what it should have been."""
