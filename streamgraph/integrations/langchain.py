@@ -127,7 +127,7 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         piece = _to_chunk(message)
         if piece is not None:
             # raises RunCancelled in a stopped run; LangChain closes the call on the way out
-            call._accept(piece)
+            call.accept(piece)
 
     def on_llm_end(
         self,

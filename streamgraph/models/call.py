@@ -94,7 +94,8 @@ class LLMCall:
             self.ctx.run.mark_seen(cid)
         return cid
 
-    def _accept(self, chunk: AIMessageChunk) -> None:
+    def accept(self, chunk: AIMessageChunk) -> None:
+        """Deliver one chunk: stop if the run was stopped, give it the call's id, stream it."""
         if self.ctx.cancelled:
             raise RunCancelled(f"the run was stopped while node {self.ctx.node!r} was streaming")
         chunk.id = self.id or self._first(chunk)
@@ -103,7 +104,7 @@ class LLMCall:
 
     def relay(self, chunks: Iterable[AIMessageChunk]) -> Iterator[AIMessageChunk]:
         """Pass ``chunks`` through, delivering each to the run; closes the source when stopped."""
-        accept = self._accept
+        accept = self.accept
         try:
             for chunk in chunks:
                 accept(chunk)
@@ -115,7 +116,7 @@ class LLMCall:
 
     async def arelay(self, chunks: AsyncIterable[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
         """Async twin of :meth:`relay`."""
-        accept = self._accept
+        accept = self.accept
         try:
             async for chunk in chunks:
                 accept(chunk)
