@@ -271,9 +271,9 @@ class CompiledStateGraph:
         Called inside a node of another graph, this graph's tokens and events stream
         into that graph's run.
         """
+        self._reject(kwargs)
         if stream_mode != "values":
             return list(self.stream(input, config, stream_mode=stream_mode, context=context))
-        self._reject(kwargs)
         parent = current_task()
         if parent is not None:
             graph_run = self._nested_run(parent, config, context)
@@ -301,9 +301,10 @@ class CompiledStateGraph:
         **kwargs: Any,
     ) -> Any:
         """Async twin of :meth:`invoke`."""
-        if stream_mode != "values":
-            return [i async for i in self.astream(input, config, stream_mode=stream_mode)]
         self._reject(kwargs)
+        if stream_mode != "values":
+            items = self.astream(input, config, stream_mode=stream_mode, context=context)
+            return [i async for i in items]
         parent = current_task()
         if parent is not None:
             graph_run = self._nested_run(parent, config, context)

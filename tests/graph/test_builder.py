@@ -288,3 +288,20 @@ def test_node_config_leaves_the_run_id_to_the_run() -> None:
     # passed on to another runnable, the config must not make every call share one id
     assert "run_id" not in seen[0]
     assert seen[0]["metadata"]["run_id"] == run_id
+
+
+async def test_ainvoke_with_a_stream_mode_keeps_the_context() -> None:
+    from streamgraph.runtime import Runtime
+
+    def node(state: State, runtime: Runtime[str]) -> dict[str, Any]:
+        return {"items": [runtime.context]}
+
+    graph = _single(node)
+    updates = await graph.ainvoke({"x": 0}, stream_mode="updates", context="ctx")
+    assert updates == [{"a": {"items": ["ctx"]}}]
+
+
+@pytest.mark.parametrize("mode", ["values", "updates"])
+def test_unknown_invoke_options_are_rejected_in_every_mode(mode: str) -> None:
+    with pytest.raises(ConfigurationError, match="unexpected option"):
+        _single(noop).invoke({"x": 0}, stream_mode=mode, durabilty="exit")
