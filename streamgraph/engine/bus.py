@@ -8,6 +8,7 @@ is actually waiting, so a burst of tokens costs one wake-up, not one per token.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import deque
 from queue import SimpleQueue
@@ -54,20 +55,27 @@ class AsyncBus:
                 except RuntimeError:
                     pass  # the consumer's loop is gone: nobody is left to read this
 
-    async def wait(self) -> None:
-        """Return once at least one item is queued."""
-        while not self.items:
-            waiter = self._loop.create_future()
-            self._waiter = waiter
-            if self.items:  # a producer thread put an item before it could see the waiter
-                self._waiter = None
-                return
-            await waiter
+    async def wait_for(self, fut: asyncio.Future[Any]) -> None:
+        """Return once an item is queued or ``fut`` is done."""
+        waiter = self._loop.create_future()
+        wake = functools.partial(_wake_on, waiter)
+        fut.add_done_callback(wake)
+        self._waiter = waiter
+        try:
+            if not self.items:  # a producer thread may have put one before it saw the waiter
+                await waiter
+        finally:
+            self._waiter = None
+            fut.remove_done_callback(wake)
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _wake_on(waiter: asyncio.Future[None], _fut: asyncio.Future[Any]) -> None:
+    _wake(waiter)
 
 
 class SyncBus:

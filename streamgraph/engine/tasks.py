@@ -126,7 +126,9 @@ class TaskRunner:
         self._announce(tasks)
         if len(tasks) == 1:
             task = tasks[0]
-            if self.inline_sync and not task.spec.is_async:
+            if task.spec.is_async:
+                await self._run_async(task)
+            elif self.inline_sync:
                 self._run_inline(task)
             else:
                 await self._dispatch(task)

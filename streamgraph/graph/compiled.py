@@ -15,6 +15,7 @@ from streamgraph._ids import new_id
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.bus import AsyncBus, End, SyncBus
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
+from streamgraph.engine.driver import InlineRun
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
@@ -237,13 +238,13 @@ class CompiledStateGraph:
         """
         bus = AsyncBus(asyncio.get_running_loop())
         graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)
-        task = asyncio.ensure_future(_drive(graph_run, input, bus.put))
+        inline = InlineRun(graph_run.execute(input), bus)
         items = bus.items
         finished = False
         try:
             while True:
-                if not items:
-                    await bus.wait()
+                if not items and not inline.advance():
+                    await inline.fill()
                 item = items.popleft()
                 if item.__class__ is End:
                     break
@@ -253,8 +254,7 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await inline.cancel()
 
     # -- invoking ----------------------------------------------------------------------
     def invoke(

@@ -245,7 +245,7 @@ class BaseChatModel:
         request, call, whole = self._prepare(input, config, stop, kwargs, invoking=True)
         if whole:
             return call.whole(self._generate(request))
-        return call.merge(list(call.relay(self._stream(request))))
+        return call.merge(call.collect(self._stream(request)))
 
     async def ainvoke(
         self,
@@ -259,7 +259,7 @@ class BaseChatModel:
         request, call, whole = self._prepare(input, config, stop, kwargs, invoking=True)
         if whole:
             return call.whole(await self._agenerate(request))
-        return call.merge([c async for c in call.arelay(self._astream(request))])
+        return call.merge(await call.acollect(self._astream(request)))
 
     def stream(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
 from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
+from streamgraph.engine.driver import handoff
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessage, AIMessageChunk, merge_chunks
 
@@ -114,17 +115,53 @@ class LLMCall:
             if close is not None:
                 close()
 
+    def collect(self, chunks: Iterable[AIMessageChunk]) -> list[AIMessageChunk]:
+        """Deliver every chunk and return them all (``relay`` for a caller that only merges)."""
+        accept = self.accept
+        out: list[AIMessageChunk] = []
+        append = out.append
+        try:
+            for chunk in chunks:
+                accept(chunk)
+                append(chunk)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return out
+
     async def arelay(self, chunks: AsyncIterable[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
         """Async twin of :meth:`relay`."""
         accept = self.accept
+        now = self._handoff()
         try:
             async for chunk in chunks:
                 accept(chunk)
+                if now is not None:
+                    await now
                 yield chunk
         finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await _aclose(chunks)
+
+    async def acollect(self, chunks: AsyncIterable[AIMessageChunk]) -> list[AIMessageChunk]:
+        """Async twin of :meth:`collect`."""
+        accept = self.accept
+        now = self._handoff()
+        out: list[AIMessageChunk] = []
+        append = out.append
+        try:
+            async for chunk in chunks:
+                accept(chunk)
+                append(chunk)
+                if now is not None:
+                    await now
+        finally:
+            await _aclose(chunks)
+        return out
+
+    def _handoff(self) -> Any:
+        # driven by its consumer (astream), the run hands each chunk over before going on
+        return handoff() if self._emit is not None else None
 
     def whole(self, message: AIMessage) -> AIMessage:
         """Deliver a reply made without streaming as one whole message."""
@@ -178,6 +215,12 @@ def arelay_chunks(
     """Async twin of :func:`relay_chunks`."""
     call = LLMCall.begin(None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider))
     return call.arelay(chunks)
+
+
+async def _aclose(chunks: AsyncIterable[AIMessageChunk]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _ls(model_name: str, provider: str) -> dict[str, Any]:

@@ -1,0 +1,168 @@
+"""Running an async run inside its consumer's own task.
+
+``astream`` does not start a task for the run and then wait for its items: the consumer
+steps the run's coroutine itself, the way an asyncio task would, whenever it has nothing
+left to read. A token a node produces is in the consumer's hands as soon as the node next
+waits for anything (the provider's next bytes, a timer), without a trip through the
+event loop; and the run costs no task to start.
+
+To the coroutine nothing changes: it runs in its own copy of the context, every future
+it waits on is awaited by the consumer's task on its behalf, and cancelling that task
+reaches the coroutine exactly where it waits, so ``asyncio.timeout`` inside a node keeps
+working. Nodes that run elsewhere (several tasks of a step, sync nodes in worker threads)
+put their items on the bus, which wakes the consumer while the run is waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Coroutine, Generator
+from typing import Any
+
+from streamgraph.engine.bus import AsyncBus, End
+
+__all__ = ["InlineRun", "handoff"]
+
+_BARE = object()  # the coroutine yielded nothing: it asks to let the loop run once
+_DELIVER = object()  # the coroutine has items for the consumer: hand them over now
+_DRIVER: contextvars.ContextVar[InlineRun | None] = contextvars.ContextVar(
+    "streamgraph_driver", default=None
+)
+
+
+class _Handoff(tuple[object]):
+    """Awaiting it yields ``_DELIVER`` once (iterating a tuple: no generator to build)."""
+
+    __slots__ = ()
+    __await__ = tuple.__iter__
+
+
+_HANDOFF = _Handoff((_DELIVER,))
+
+
+def handoff() -> Any:
+    """What a producer awaits after each item so the consumer gets it at once.
+
+    None unless the code runs in the coroutine of an inline run, stepped by its consumer
+    (not in a task or thread it started): only there does the consumer take over at once.
+    """
+    driver = _DRIVER.get()
+    if driver is not None and driver.task is asyncio.current_task():
+        return _HANDOFF
+    return None
+
+
+class _Settle:
+    """Wait until a future is done, without reading its result (its owner reads it)."""
+
+    __slots__ = ("fut",)
+
+    def __init__(self, fut: asyncio.Future[Any]) -> None:
+        self.fut = fut
+
+    def __await__(self) -> Generator[Any, None, None]:
+        fut = self.fut
+        if not fut.done():
+            fut._asyncio_future_blocking = True
+            yield fut
+
+
+class InlineRun:
+    """A run's coroutine, stepped by the task that reads its bus, which gets its ``End``."""
+
+    __slots__ = ("_bus", "_context", "_coro", "_pending", "finished", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], bus: AsyncBus) -> None:
+        self._coro = coro
+        self._bus = bus
+        self._context = contextvars.copy_context()
+        self._context.run(_DRIVER.set, self)
+        self._pending: Any = None  # the future the coroutine waits on, or _BARE
+        self.finished = False
+        self.task = asyncio.current_task()  # the consumer's task, which steps the coroutine
+
+    def advance(self) -> bool:
+        """Step the run while it neither waits nor has items; False when it must wait."""
+        items = self._bus.items
+        while not items:
+            if self._pending is not None or self._step(None):
+                return bool(items)
+        return True
+
+    async def fill(self) -> None:
+        """Advance the run until the bus holds an item (its ``End`` once the run is over).
+
+        Raises ``CancelledError`` when the run ended cancelled.
+        """
+        items = self._bus.items
+        self.task = asyncio.current_task()
+        while not items:
+            error = None
+            pending = self._pending
+            if pending is not None:
+                self._pending = None
+                try:
+                    if pending is _BARE:
+                        await asyncio.sleep(0)
+                    elif not pending.done():
+                        await self._bus.wait_for(pending)
+                        if not pending.done():  # an item arrived first
+                            self._pending = pending
+                            continue
+                except asyncio.CancelledError as exc:
+                    # our task was cancelled while it waited for the run: cancel the run
+                    # where it waits, as its own task would be
+                    if pending is not _BARE:
+                        pending.cancel()
+                    error = exc
+            if self._step(error):
+                return
+
+    async def cancel(self) -> None:
+        """Cancel the run where it waits and step it until it has unwound."""
+        error: BaseException | None = asyncio.CancelledError()
+        while not self.finished:
+            pending = self._pending
+            self._pending = None
+            if pending is not None and pending is not _BARE:
+                pending.cancel()
+                try:
+                    await _Settle(pending)
+                except asyncio.CancelledError as exc:  # cancelled again: pass it on
+                    error = exc
+            try:
+                self._step(error)
+            except asyncio.CancelledError:
+                return
+            error = None
+
+    def _step(self, error: BaseException | None) -> bool:
+        """Resume the coroutine once; True when it has finished."""
+        coro = self._coro
+        try:
+            if error is None:
+                yielded = self._context.run(coro.send, None)
+            else:
+                yielded = self._context.run(coro.throw, error)
+        except StopIteration:
+            self.finished = True
+            self._bus.put(End())
+            return True
+        except asyncio.CancelledError:
+            self.finished = True
+            raise
+        except BaseException as exc:
+            self.finished = True
+            self._bus.put(End(exc))
+            return True
+        if yielded is _DELIVER:
+            return False
+        if yielded is None:
+            self._pending = _BARE
+        elif getattr(yielded, "_asyncio_future_blocking", None) is not None:
+            yielded._asyncio_future_blocking = False
+            self._pending = yielded
+        else:
+            return self._step(RuntimeError(f"a run awaited {yielded!r}, which is not a future"))
+        return False
