@@ -50,11 +50,13 @@ test-311: .venv/.installed
 test-310: .venv-3.10/.installed
 	.venv-3.10/bin/python -m pytest -q
 
+# 3.12 and 3.13 have no provider SDKs installed: their tests skip, and the README's
+# snippets (which use them) run on 3.11 and 3.10 only.
 test-312: .venv-3.12/.installed
-	.venv-3.12/bin/python -m pytest -q -m contract
+	.venv-3.12/bin/python -m pytest -q --ignore=tests/test_readme.py
 
 test-313: .venv-3.13/.installed
-	.venv-3.13/bin/python -m pytest -q -m contract
+	.venv-3.13/bin/python -m pytest -q --ignore=tests/test_readme.py
 
 clean:
 	rm -rf .venv .venv-3.10 .venv-3.12 .venv-3.13 $(TOOLS)

@@ -11,10 +11,9 @@ import asyncio
 import functools
 import threading
 from collections import deque
-from queue import SimpleQueue
 from typing import Any
 
-__all__ = ["AsyncBus", "End", "SyncBus"]
+__all__ = ["AsyncBus", "End"]
 
 
 class End:
@@ -76,14 +75,3 @@ def _wake(waiter: asyncio.Future[None]) -> None:
 
 def _wake_on(waiter: asyncio.Future[None], _fut: asyncio.Future[Any]) -> None:
     _wake(waiter)
-
-
-class SyncBus:
-    """Consumed by a thread blocking in ``get``."""
-
-    __slots__ = ("get", "put")
-
-    def __init__(self) -> None:
-        queue: SimpleQueue[Any] = SimpleQueue()
-        self.put = queue.put
-        self.get = queue.get

@@ -80,7 +80,6 @@ class RunState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     parent: RunState | None = None
     parent_ns: tuple[str, ...] = ()
-    inline_busy: int = 0
     messages_on: bool = field(init=False, default=False)
     capture: bool = field(init=False, default=False)
 
@@ -143,17 +142,12 @@ class RunState:
             ns = run.parent_ns + ns
             run = run.parent
 
-    def cancel(self) -> bool:
-        """Mark the run and every live task cancelled (sync nodes notice at their next chunk).
-
-        Returns whether a sync node is running on the run's own loop thread right now: the
-        caller must not wait for it, as it only stops at its next chunk or writer call.
-        """
+    def cancel(self) -> None:
+        """Mark the run and every live task cancelled (sync nodes notice at their next chunk)."""
         with self.lock:
             self.cancelled = True
             for task in self.live_tasks:
                 task.cancelled = True
-            return self.inline_busy > 0
 
 
 @dataclass(eq=False)

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import itertools
 import time
+from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -158,17 +159,19 @@ class TaskRunner:
             await self.graph.routes_after(task)
 
     def _run_inline(self, task: Task) -> None:
-        """Run a lone sync node on the run's own loop thread (the sync doors' private loop)."""
-        run = self.run
-        with run.lock:
-            if run.cancelled:
-                raise asyncio.CancelledError
-            run.inline_busy += 1
+        """Run a lone sync node right in the sync door's private loop, which it cannot see.
+
+        Like a node in a worker thread, it runs with no running event loop, so its own code
+        may use ``asyncio.run``, and tokens it streams need not swap loops on their way out.
+        """
+        if self.run.cancelled:
+            raise asyncio.CancelledError
+        loop = _get_running_loop()
+        _set_running_loop(None)
         try:
             self._run_sync(task)
         finally:
-            with run.lock:
-                run.inline_busy -= 1
+            _set_running_loop(loop)
 
     async def _guarded(self, task: Task, gate: asyncio.Semaphore | None) -> None:
         if gate is not None:

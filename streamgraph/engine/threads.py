@@ -1,4 +1,4 @@
-"""The edges where sync code meets the async core: worker threads and pooled loop threads."""
+"""Where sync nodes meet the async core: the worker threads they run in."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import asyncio
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["SyncRun", "all_in_workers", "in_worker_thread"]
+__all__ = ["all_in_workers", "in_worker_thread"]
 
 T = TypeVar("T")
 
@@ -101,104 +101,11 @@ def all_in_workers(fns: Sequence[Callable[[], Any]]) -> asyncio.Future[None]:
     return future
 
 
-class LoopThread:
-    """A thread running an event loop for the sync doors, one run at a time.
-
-    Starting a thread and a loop costs a few hundred microseconds; idle ones are kept in a
-    small pool so a sync ``stream()`` or ``invoke()`` starts in tens of microseconds.
-    Because a loop thread serves a single run, that run may execute a lone sync node
-    right on it, saving a handoff to a worker thread.
-    """
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.name = "streamgraph-run"
-        self._thread.start()
-
-    def _serve(self) -> None:
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
-
-    def stop(self) -> None:
-        """Stop and close the loop (from any thread); its thread then ends."""
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-_IDLE: list[LoopThread] = []
-_IDLE_LOCK = threading.Lock()
-_MAX_IDLE = 8
-
-
-def _acquire() -> LoopThread:
-    with _IDLE_LOCK:
-        if _IDLE:
-            return _IDLE.pop()
-    return LoopThread()
-
-
-def _release(loop_thread: LoopThread) -> None:
-    with _IDLE_LOCK:
-        if len(_IDLE) < _MAX_IDLE:
-            _IDLE.append(loop_thread)
-            return
-    loop_thread.stop()
-
-
 def _forget_after_fork() -> None:
-    # the threads of the pools do not exist in a forked child: start afresh there
+    # the pool's threads do not exist in a forked child: start afresh there
     global _POOL
-    _IDLE.clear()
     _POOL = None
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
-
-
-class SyncRun:
-    """A coroutine running on a pooled loop thread, seen from the sync caller."""
-
-    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.done = threading.Event()
-        self.outcome: tuple[bool, Any] = (True, None)
-        self._task: asyncio.Task[Any] | None = None
-        self._loop_thread = _acquire()
-        ctx = contextvars.copy_context()  # the caller's context: nested runs find their task
-        self._loop_thread.loop.call_soon_threadsafe(self._begin, coro, context=ctx)
-
-    def _begin(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self._task = asyncio.get_running_loop().create_task(coro)
-        self._task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        if task.cancelled():
-            self.outcome = (False, asyncio.CancelledError())
-        elif task.exception() is not None:
-            self.outcome = (False, task.exception())
-        else:
-            self.outcome = (True, task.result())
-        self.done.set()
-        _release(self._loop_thread)
-
-    def cancel(self) -> None:
-        """Ask the run's task to stop (it stops at its next await)."""
-        try:
-            self._loop_thread.loop.call_soon_threadsafe(self._cancel)
-        except RuntimeError:
-            pass
-
-    def _cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def result(self) -> Any:
-        """Wait for the coroutine and return its result or raise its error."""
-        self.done.wait()
-        ok, value = self.outcome
-        if ok:
-            return value
-        raise value

@@ -1,8 +1,11 @@
 """CompiledStateGraph: the public doors (stream, astream, invoke, ainvoke) into one loop.
 
-Each door sets up a :class:`RunState` and drives :meth:`GraphRun.execute`; the sync
-doors run it on a private event loop (so they also work inside a running loop), the
-async doors run it as a task of the caller's loop. Nothing else differs.
+Each door sets up a :class:`RunState` and drives :meth:`GraphRun.execute` in the
+caller's own thread: ``stream`` in a greenlet on a private event loop
+(:mod:`streamgraph.engine.green`), ``astream`` stepped by the consumer's own task
+(:mod:`streamgraph.engine.driver`), ``invoke`` on a private loop and ``ainvoke`` by
+awaiting it. Either way a token is in the consumer's hands before the node goes on.
+Nothing else differs.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
 from streamgraph.config import RunnableConfig
-from streamgraph.engine.bus import AsyncBus, End, SyncBus
+from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
 from streamgraph.engine.driver import InlineRun
+from streamgraph.engine.green import GreenRun, run_here
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
-from streamgraph.engine.threads import SyncRun
 from streamgraph.errors import ConfigurationError, InvalidStreamModeError
 from streamgraph.types import STREAM_MODES, Command
 
@@ -86,17 +89,6 @@ def _inherit(parent: TaskContext, config: RunnableConfig | None) -> RunnableConf
 
 def _noop(item: Any) -> None:
     return None
-
-
-async def _drive(graph_run: GraphRun, graph_input: Any, put: Callable[[Any], None]) -> None:
-    try:
-        await graph_run.execute(graph_input)
-    except asyncio.CancelledError:
-        raise
-    except BaseException as exc:
-        put(End(exc))
-    else:
-        put(End())
 
 
 class CompiledStateGraph:
@@ -202,24 +194,27 @@ class CompiledStateGraph:
 
         Leaving the loop early stops the run.
         """
-        bus = SyncBus()
+        green = GreenRun()
         graph_run = self._root_run(
-            config, stream_mode, subgraphs, version, bus.put, context, inline_sync=True
+            config, stream_mode, subgraphs, version, green.put, context, inline_sync=True
         )
-        sync_run = SyncRun(_drive(graph_run, input, bus.put))
-        get = bus.get
+        green.start(graph_run.execute(input))
+        items, pump = green.items, green.pump
         finished = False
         try:
-            while (item := get()).__class__ is not End:
+            while True:
+                if not items:
+                    pump()
+                item = items.popleft()
+                if item.__class__ is End:
+                    break
                 yield item
             finished = True
             item.reraise()
         finally:
             if not finished:
-                sync_node_running = graph_run.run.cancel()
-                sync_run.cancel()
-                if not sync_node_running:
-                    sync_run.done.wait()  # async nodes cancelled, provider streams closed
+                graph_run.run.cancel()
+                green.close()
 
     async def astream(
         self,
@@ -282,13 +277,10 @@ class CompiledStateGraph:
             graph_run = self._root_run(
                 config, "values", False, "v1", _noop, context, silent=True, inline_sync=True
             )
-        sync_run = SyncRun(graph_run.execute(input))
         try:
-            return sync_run.result()
+            return run_here(graph_run.execute(input))
         except BaseException:
-            if not sync_run.done.is_set():  # the caller was interrupted: stop the run too
-                graph_run.run.cancel()
-                sync_run.cancel()
+            graph_run.run.cancel()  # the caller was interrupted: stop what still runs
             raise
 
     async def ainvoke(

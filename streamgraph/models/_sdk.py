@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import ModuleType
 from typing import Any
 
+from streamgraph.engine.green import close_at_run_end
 from streamgraph.errors import MissingDependencyError
 
 __all__ = [
@@ -71,9 +72,9 @@ class ClientPool:
 
     Each async client is closed when its loop shuts down (``asyncio.run`` and pytest-asyncio
     finalize open async generators before closing a loop; a sentinel generator hooks that), so
-    no connection outlives the loop that opened it. Loops that live on (the engine's pooled
-    loops behind the sync ``stream`` and ``invoke``) get their clients closed on them when the
-    pool itself goes away.
+    no connection outlives the loop that opened it. The engine's private loops behind the sync
+    ``stream`` and ``invoke`` do the same at the end of every run, so a loop reused by a later
+    run gets a fresh client.
     """
 
     def __init__(self, make: Callable[[bool], Any]) -> None:
@@ -99,8 +100,9 @@ class ClientPool:
         loop = asyncio.get_running_loop()
         with self._lock:
             entry = self._async.get(loop)
-            if entry is None:
+            if entry is None or entry.closed:  # a private loop's client closes with its run
                 entry = self._async[loop] = _LoopClient(self._make(True))
+                entry.hooked = close_at_run_end(loop, entry.close)
         await entry.arm()
         return entry.client
 
@@ -136,9 +138,10 @@ class _LoopClient:
         self.client = client
         self._sentinel: AsyncIterator[None] | None = None
         self.closed = False
+        self.hooked = False  # closed by the engine at the end of the run
 
     async def arm(self) -> None:
-        if self._sentinel is None:
+        if self._sentinel is None and not self.hooked:
             self._sentinel = self._until_loop_shutdown()
             await self._sentinel.__anext__()
 

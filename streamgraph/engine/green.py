@@ -1,0 +1,293 @@
+"""The sync doors: a run steps in a greenlet of the caller's own thread.
+
+``stream`` starts no thread. The run's coroutine runs on a private event loop inside a
+greenlet of the calling thread; a lone sync node runs right there, and each item it puts
+on the stream switches straight back to the consumer, which takes it and switches back
+for more. A token therefore reaches the consumer without a thread handoff. ``invoke``
+runs the private loop in the caller's thread directly.
+
+Items put from other threads (the sync nodes of a parallel step run in worker threads)
+are queued, and the run's loop is woken to hand them over. Each greenlet keeps its own
+running event loop: a switch sets the one of the greenlet it resumes, so the consumer,
+between two items, sees its own (usually none) and may run other graphs or
+``asyncio.run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import threading
+import weakref
+from asyncio import events
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from greenlet import getcurrent, greenlet
+
+from streamgraph.engine.bus import End
+from streamgraph.errors import RunCancelled
+
+get_ident = threading.get_ident
+
+__all__ = ["GreenRun", "run_here"]
+
+_get_running_loop = events._get_running_loop
+_set_running_loop = events._set_running_loop
+
+
+# -- this thread's private loops -------------------------------------------------------------
+class _Loops:
+    """A thread's idle private loops; closed when the thread ends (or at exit)."""
+
+    __slots__ = ("__weakref__", "idle")
+
+    def __init__(self) -> None:
+        self.idle: list[asyncio.AbstractEventLoop] = []
+        weakref.finalize(self, _close_all, self.idle)
+
+
+def _close_all(loops: list[asyncio.AbstractEventLoop]) -> None:
+    for loop in loops:
+        loop.close()
+    loops.clear()
+
+
+_LOCAL = threading.local()
+
+
+def _take_loop() -> asyncio.AbstractEventLoop:
+    loops: _Loops | None = getattr(_LOCAL, "loops", None)
+    if loops is not None and loops.idle:
+        return loops.idle.pop()
+    return _new_loop()
+
+
+_PRIVATE: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+_AT_RUN_END: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, list[Callable[[], Awaitable[Any]]]
+] = weakref.WeakKeyDictionary()
+
+
+def close_at_run_end(loop: asyncio.AbstractEventLoop, aclose: Callable[[], Awaitable[Any]]) -> bool:
+    """Await ``aclose()`` when the run on ``loop`` ends, if it is one of our private loops.
+
+    For what belongs to one loop (an async HTTP client): a private loop is kept for later
+    runs, so nothing else would close it. False (nothing registered) for any other loop.
+    """
+    if loop not in _PRIVATE:
+        return False
+    _AT_RUN_END.setdefault(loop, []).append(aclose)
+    return True
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    _PRIVATE.add(loop)
+    return loop
+
+
+async def _close_each(closers: list[Callable[[], Awaitable[Any]]]) -> None:
+    for aclose in closers:
+        await aclose()
+
+
+def _give_back(loop: asyncio.AbstractEventLoop) -> None:
+    """Close what the run left on ``loop`` and keep it for the next run in this thread."""
+    closers = _AT_RUN_END.pop(loop, None)
+    if closers:
+        loop.run_until_complete(_close_each(closers))
+    if asyncio.all_tasks(loop):  # tasks the run left behind (or an interrupted run)
+        loop.close()
+        return
+    loops: _Loops | None = getattr(_LOCAL, "loops", None)
+    if loops is None:
+        loops = _LOCAL.loops = _Loops()
+    loops.idle.append(loop)
+
+
+def _forget_after_fork() -> None:
+    # a forked child must not share the parent's loops (their wake-up sockets)
+    global _LOCAL
+    _LOCAL = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def run_here(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` to its end on a private loop in this thread, and return its result."""
+    outer = _get_running_loop()
+    _set_running_loop(None)
+    loop = _take_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        _give_back(loop)
+        _set_running_loop(outer)
+
+
+# -- a streamed run --------------------------------------------------------------------------
+def _serve(job: GreenRun) -> None:
+    """A pooled greenlet's life: run one job after another."""
+    while True:
+        job.run_body()
+        consumer = job.consumer
+        job = None  # type: ignore[assignment]
+        _LOCAL.greenlets.append(getcurrent())
+        job = consumer.switch()  # the consumer takes the End; a later run resumes us with its job
+
+
+def _take_greenlet() -> greenlet:
+    idle: list[greenlet] | None = getattr(_LOCAL, "greenlets", None)
+    if idle is None:
+        idle = _LOCAL.greenlets = []
+    return idle.pop() if idle else greenlet(_serve)
+
+
+class GreenRun:
+    """One run's coroutine on a private loop, in a greenlet of the consumer's thread.
+
+    ``put`` is the run's stream (safe from any thread); the consumer reads ``items`` and
+    calls ``pump`` whenever it is empty.
+    """
+
+    __slots__ = (
+        "_closing",
+        "_context",
+        "_coro",
+        "_glet",
+        "_loop",
+        "_outer",
+        "_resume",
+        "_resume_loop",
+        "_task",
+        "_thread",
+        "_waking",
+        "consumer",
+        "done",
+        "items",
+    )
+
+    def __init__(self) -> None:
+        self.items: deque[Any] = deque()
+        self.consumer = getcurrent()
+        self.done = False
+        self._outer = _get_running_loop()  # the consumer's own running loop, if any
+        self._thread = threading.get_ident()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._coro: Coroutine[Any, Any, Any] | None = None
+        self._context = contextvars.copy_context()
+        self._glet: greenlet | None = None  # the pooled greenlet running the coroutine
+        self._resume: greenlet | None = None  # handed items over and waits to go on
+        self._resume_loop: asyncio.AbstractEventLoop | None = None
+        self._waking = False
+        self._closing = False
+
+    def start(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Give the run its coroutine; it starts at the first ``pump``."""
+        self._coro = coro
+
+    # -- the run's side ----------------------------------------------------------------------
+    def put(self, item: Any) -> None:
+        """Queue one item; from the consumer's thread, hand it over at once."""
+        self.items.append(item)
+        if get_ident() != self._thread:
+            if not self._waking:
+                self._wake()
+            return
+        glet = getcurrent()
+        if glet is not self.consumer and not self._closing:
+            # the consumer sets its own running loop when it resumes, and ours when back
+            self._resume = glet
+            self._resume_loop = _get_running_loop()  # none in a sync node: see TaskRunner
+            self.consumer.switch()
+
+    def _wake(self) -> None:
+        self._waking = True
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._flush)
+            except RuntimeError:
+                pass  # the loop is closed: the run is over
+
+    def _flush(self) -> None:
+        self._waking = False
+        if self.items and not self._closing:
+            self._resume = getcurrent()
+            self._resume_loop = _get_running_loop()
+            try:
+                self.consumer.switch()
+            except asyncio.CancelledError:
+                pass  # the consumer left while we waited: the run's task is cancelled too
+
+    def run_body(self) -> None:
+        """Run the coroutine to its end on a private loop; the last item is its ``End``."""
+        loop = self._loop = _take_loop()
+        task = self._task = loop.create_task(self._coro)  # type: ignore[arg-type]
+        self._coro = None
+        try:
+            loop.run_until_complete(task)
+        except BaseException as exc:
+            end = End(exc)
+        else:
+            end = End()
+        _give_back(loop)
+        self.done = True
+        self.items.append(end)
+
+    # -- the consumer's side -----------------------------------------------------------------
+    def pump(self) -> None:
+        """Run the run until it has put an item (its ``End`` once it is over)."""
+        items = self.items
+        outer = self._outer
+        while not items:
+            # the run gets back the running loop it had; the consumer, its own
+            if self._resume_loop is not outer:
+                _set_running_loop(self._resume_loop)
+            target = self._resume
+            if target is None:  # the first time: a pooled greenlet takes the job
+                glet = self._glet = _take_greenlet()
+                glet.parent = self.consumer
+                glet.gr_context = self._context
+                glet.switch(self)
+            else:
+                target.switch()
+            if self._resume_loop is not outer:
+                _set_running_loop(outer)
+
+    def close(self) -> None:
+        """The consumer left early: stop the run where it handed over its last item.
+
+        The node that handed it over gets ``RunCancelled`` (a sync node) or is cancelled (an
+        async one) right there, so the run stops without waiting for its next chunk; the
+        run's task is cancelled, and this returns once the run has unwound.
+        """
+        if self._resume is None:  # never started
+            if self._coro is not None:
+                self._coro.close()
+            return
+        if self.done or get_ident() != self._thread:
+            return  # over, or dropped in another thread: it stops at its next chunk itself
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+        stop: BaseException = (
+            RunCancelled("the consumer stopped reading the stream")
+            if self._resume_loop is None  # a sync node: no loop is running where it waits
+            else asyncio.CancelledError()
+        )
+        self.items.clear()
+        _set_running_loop(self._resume_loop)
+        try:
+            self._resume.throw(stop)
+        finally:
+            _set_running_loop(self._outer)
+        while not self.done:
+            self.items.clear()
+            self.pump()
