@@ -22,7 +22,7 @@ import threading
 import weakref
 from asyncio import events
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from greenlet import getcurrent, greenlet
@@ -32,7 +32,7 @@ from streamgraph.errors import RunCancelled
 
 get_ident = threading.get_ident
 
-__all__ = ["GreenRun", "run_here"]
+__all__ = ["GreenRun", "close_at_run_end", "run_here", "task_point"]
 
 _get_running_loop = events._get_running_loop
 _set_running_loop = events._set_running_loop
@@ -94,12 +94,12 @@ async def _close_each(closers: list[Callable[[], Awaitable[Any]]]) -> None:
         await aclose()
 
 
-def _give_back(loop: asyncio.AbstractEventLoop) -> None:
+def _give_back(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None) -> None:
     """Close what the run left on ``loop`` and keep it for the next run in this thread."""
     closers = _AT_RUN_END.pop(loop, None)
     if closers:
         loop.run_until_complete(_close_each(closers))
-    if asyncio.all_tasks(loop):  # tasks the run left behind (or an interrupted run)
+    if task is not None and not task.done():  # interrupted: the loop is not reusable
         loop.close()
         return
     loops: _Loops | None = getattr(_LOCAL, "loops", None)
@@ -118,15 +118,93 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+# -- running a coroutine on a private loop -----------------------------------------------------
+_NEED_TASK = object()  # yielded by a run about to enter async code of its nodes
+
+
+class _TaskPoint(tuple[object, ...]):
+    """Awaiting it yields what the tuple holds (iterating a tuple: no generator to build)."""
+
+    __slots__ = ()
+    __await__ = tuple.__iter__
+
+
+_ENTER_TASK = _TaskPoint((_NEED_TASK,))
+_IN_TASK = _TaskPoint(())
+
+
+def task_point() -> Any:
+    """What the engine awaits before it runs async code of a node or edge.
+
+    A sync door steps its run without an asyncio task for as long as only sync code runs
+    (a chain of sync nodes never needs the loop); async code may need a task (timeouts,
+    cancel scopes), so there the run moves into one.
+    """
+    return _ENTER_TASK if asyncio.current_task() is None else _IN_TASK
+
+
+class _Forward:
+    """The rest of a coroutine that was stepped outside a task, continued inside one."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro, yielded = self.coro, self.first
+        while True:
+            value, error = None, None
+            if yielded is not _NEED_TASK:
+                try:
+                    value = yield yielded  # a future it waits on: the task waits for it
+                except BaseException as exc:
+                    error = exc
+            try:
+                yielded = coro.send(value) if error is None else coro.throw(error)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _continue(forward: _Forward) -> Any:
+    return await forward
+
+
+def _run_on(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, Any],
+    started: Callable[[asyncio.Task[Any]], None] | None = None,
+) -> Any:
+    """Run ``coro`` to its end on ``loop`` (this thread runs no loop) and return its result.
+
+    It is stepped right here, in a copy of the context, until it first waits or enters
+    async node code; only then does it go on in a task of ``loop`` (``started`` gets it).
+    """
+    context = contextvars.copy_context()
+    _set_running_loop(loop)
+    try:
+        first = context.run(coro.send, None)
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        _set_running_loop(None)
+    task = context.run(loop.create_task, _continue(_Forward(coro, first)))
+    if started is not None:
+        started(task)
+    return loop.run_until_complete(task)
+
+
 def run_here(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run ``coro`` to its end on a private loop in this thread, and return its result."""
     outer = _get_running_loop()
     _set_running_loop(None)
     loop = _take_loop()
+    tasks: list[asyncio.Task[Any]] = []
     try:
-        return loop.run_until_complete(coro)
+        return _run_on(loop, coro, tasks.append)
     finally:
-        _give_back(loop)
+        _give_back(loop, tasks[0] if tasks else None)
         _set_running_loop(outer)
 
 
@@ -229,17 +307,19 @@ class GreenRun:
     def run_body(self) -> None:
         """Run the coroutine to its end on a private loop; the last item is its ``End``."""
         loop = self._loop = _take_loop()
-        task = self._task = loop.create_task(self._coro)  # type: ignore[arg-type]
-        self._coro = None
+        coro, self._coro = self._coro, None
         try:
-            loop.run_until_complete(task)
+            _run_on(loop, coro, self._started)  # type: ignore[arg-type]
         except BaseException as exc:
             end = End(exc)
         else:
             end = End()
-        _give_back(loop)
+        _give_back(loop, self._task)
         self.done = True
         self.items.append(end)
+
+    def _started(self, task: asyncio.Task[Any]) -> None:
+        self._task = task
 
     # -- the consumer's side -----------------------------------------------------------------
     def pump(self) -> None:

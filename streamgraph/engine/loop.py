@@ -13,6 +13,7 @@ from typing import Any
 
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.context import RunState
+from streamgraph.engine.green import task_point
 from streamgraph.engine.messages import coerce_message_writes
 from streamgraph.engine.plan import END, START, GraphPlan, Join
 from streamgraph.engine.tasks import Task, TaskRunner
@@ -130,6 +131,7 @@ class GraphRun:
     async def _follow(self, branch: Branch, state: Any) -> list[str | Send]:
         kwargs = {"config": self.config} if "config" in branch.inject else {}
         if branch.is_async:
+            await task_point()
             result = await branch.path(state, **kwargs)
         else:
             result = branch.path(state, **kwargs)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
 from streamgraph.engine.context import _TASK, TaskContext
+from streamgraph.engine.green import task_point
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
 from streamgraph.engine.threads import all_in_workers, in_worker_thread
@@ -77,6 +78,9 @@ class TaskRunner:
         self.want_updates = run.wants(ns, "updates")
         self.want_debug = run.wants(ns, "debug")
         self.want_task_events = run.wants(ns, "tasks") or self.want_debug
+        # a sync door's run that nobody streams from: its own thread may run sync nodes of a
+        # parallel step, as nothing waits to be handed over meanwhile
+        self.caller_helps = inline_sync and not run.modes and run.parent is None
 
     # -- building tasks ----------------------------------------------------------------
     def pull_task(self, name: str, step: int) -> Task:
@@ -146,10 +150,14 @@ class TaskRunner:
                 futures.append(asyncio.ensure_future(self._guarded(t, gate)))
         if batch:
             # sync nodes go to the workers together and wake the loop once, not once each
-            futures.append(all_in_workers([functools.partial(self._run_sync, t) for t in batch]))
+            fns = [functools.partial(self._run_sync, t) for t in batch]
+            futures.append(all_in_workers(fns, caller_helps=self.caller_helps))
         try:
-            for fut in asyncio.as_completed(futures):
-                await fut
+            if len(futures) == 1:
+                await futures[0]  # done already when this thread ran the whole batch itself
+            else:
+                for fut in asyncio.as_completed(futures):
+                    await fut
         except BaseException:
             for t in tasks:
                 t.ctx.cancelled = True
@@ -198,6 +206,7 @@ class TaskRunner:
             self._finish(task, result)
 
     async def _run_async(self, task: Task) -> None:
+        await task_point()
         with _Running(self, task):
             for attempt in itertools.count(1):
                 try:

@@ -4,27 +4,70 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import os
 import threading
+from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 __all__ = ["all_in_workers", "in_worker_thread"]
 
 T = TypeVar("T")
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 _MAX_WORKERS = int(os.environ.get("STREAMGRAPH_MAX_THREADS", "64"))
 
 
-def _pool() -> ThreadPoolExecutor:
+class _Workers:
+    """Worker threads taking jobs from one queue; no job waits while a thread is idle.
+
+    Lighter than a ``ThreadPoolExecutor`` (no future per job: each job reports its own
+    outcome to the loop that waits for it). Up to ``limit`` threads are started as needed
+    and kept; past that, jobs wait for a free thread.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._jobs: SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._threads = 0
+        self._limit = limit
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            if self._idle:
+                self._idle -= 1  # that thread is spoken for
+                start = False
+            else:
+                start = self._threads < self._limit
+                self._threads += start
+        self._jobs.put((fn, args))
+        if start:
+            thread = threading.Thread(target=self._serve, daemon=True)
+            thread.name = f"streamgraph-node-{self._threads}"
+            thread.start()
+
+    def _serve(self) -> None:
+        get, lock = self._jobs.get, self._lock
+        while True:
+            fn, args = get()
+            fn(*args)  # jobs catch their own errors
+            del fn, args
+            with lock:
+                self._idle += 1
+
+
+_POOL: _Workers | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> _Workers:
     global _POOL
     if _POOL is None:
         with _POOL_LOCK:
             if _POOL is None:
-                _POOL = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="streamgraph-node")
+                _POOL = _Workers(_MAX_WORKERS)
     return _POOL
 
 
@@ -62,16 +105,28 @@ def in_worker_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
     return future
 
 
-def all_in_workers(fns: Sequence[Callable[[], Any]]) -> asyncio.Future[None]:
+def all_in_workers(
+    fns: Sequence[Callable[[], Any]], *, caller_helps: bool = False
+) -> asyncio.Future[None]:
     """Run each of ``fns`` in a worker thread (each with a copy of the current context).
 
     The future completes once all have returned, or with the first error as soon as it
     happens: one wake-up of the loop for the whole batch instead of one per function.
+
+    With ``caller_helps`` (a run nobody streams from: its loop has nothing else to do),
+    the calling thread takes functions from the batch too, one after another, while a
+    worker is woken to take them as well; each worker that takes one wakes another while
+    some are left. Quick functions are then all done before any thread handoff, and
+    functions that block still end up running side by side.
     """
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()
-    left = [len(fns)]
-    lock = threading.Lock()
+    contexts = [contextvars.copy_context() for _ in fns]
+    total = len(fns)
+    taken, finished = itertools.count(), itertools.count(1)  # next() is atomic
+    failed = [False]
+    caller = threading.get_ident()
+    pool = _pool()
 
     def settle(error: BaseException | None) -> None:
         if not future.done():
@@ -80,24 +135,36 @@ def all_in_workers(fns: Sequence[Callable[[], Any]]) -> asyncio.Future[None]:
             else:
                 future.set_exception(error)
 
-    def work(fn: Callable[[], Any], ctx: contextvars.Context) -> None:
-        error: BaseException | None = None
-        try:
-            ctx.run(fn)
-        except BaseException as exc:
-            error = exc
-        with lock:
-            left[0] -= 1
-            last = left[0] == 0
-        if error is not None or last:
+    def work(spawn: bool) -> None:
+        while not failed[0] and (index := next(taken)) < total:
+            if spawn and index + 1 < total:
+                pool.submit(work, True)  # more are left: another thread may take them
+            error: BaseException | None = None
             try:
-                loop.call_soon_threadsafe(settle, error)
-            except RuntimeError:
-                pass  # the loop is closed: the run was stopped and nobody waits
+                contexts[index].run(fns[index])
+            except BaseException as exc:
+                error = exc
+                failed[0] = True
+            if error is not None or next(finished) == total:
+                if threading.get_ident() == caller:
+                    settle(error)
+                else:
+                    try:
+                        loop.call_soon_threadsafe(settle, error)
+                    except RuntimeError:
+                        pass  # the loop is closed: the run was stopped and nobody waits
 
-    pool = _pool()
-    for fn in fns:
-        pool.submit(work, fn, contextvars.copy_context())
+    if caller_helps:
+        pool.submit(work, True)
+        running = _get_running_loop()
+        _set_running_loop(None)  # the functions see no running loop, as in a worker
+        try:
+            work(False)
+        finally:
+            _set_running_loop(running)
+    else:
+        for _ in fns:
+            pool.submit(work, False)
     return future
 
 

@@ -158,3 +158,85 @@ def test_a_stream_can_be_read_again_after_one_was_left_early() -> None:
     next(first)
     first.close()
     assert len(list(graph.stream(INPUT, stream_mode="messages"))) == 4
+
+
+@pytest.mark.parametrize("width", [2, 5])
+def test_invoke_runs_blocking_nodes_of_a_parallel_step_side_by_side(width: int) -> None:
+    all_in = threading.Barrier(width, timeout=5)  # bounded: fails unless all run at once
+    threads: set[int] = set()
+
+    def make(i: int) -> Any:
+        def node(state: MessagesState) -> dict[str, Any]:
+            threads.add(threading.get_ident())
+            all_in.wait()
+            return {"messages": [AIMessageChunk(content=f"n{i}")]}
+
+        node.__name__ = f"n{i}"
+        return node
+
+    final = graph_of(*(make(i) for i in range(width))).invoke(INPUT)
+    assert sorted(m.content for m in final["messages"][1:]) == [f"n{i}" for i in range(width)]
+    assert len(threads) == width
+
+
+def test_invoke_runs_quick_nodes_of_a_parallel_step_in_the_callers_thread() -> None:
+    threads: list[int] = []
+
+    def make(i: int) -> Any:
+        def node(state: MessagesState) -> dict[str, Any]:
+            threads.append(threading.get_ident())
+            return {}
+
+        node.__name__ = f"n{i}"
+        return node
+
+    graph_of(*(make(i) for i in range(4))).invoke(INPUT)
+    assert len(threads) == 4
+    assert threading.get_ident() in threads  # the caller took part instead of only waiting
+
+
+def test_invoke_raises_the_first_error_of_a_parallel_step() -> None:
+    def fine(state: MessagesState) -> dict[str, Any]:
+        return {}
+
+    def fails(state: MessagesState) -> dict[str, Any]:
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError, match="boom"):
+        graph_of(fine, fails).invoke(INPUT)
+
+
+def test_async_nodes_and_edges_of_a_sync_run_have_a_current_task() -> None:
+    seen: list[bool] = []
+
+    async def step(state: MessagesState) -> dict[str, Any]:
+        seen.append(asyncio.current_task() is not None)  # before any await
+        return {}
+
+    async def route(state: MessagesState) -> str:
+        seen.append(asyncio.current_task() is not None)
+        return END
+
+    def first(state: MessagesState) -> dict[str, Any]:
+        return {}
+
+    builder = StateGraph(MessagesState).add_node("first", first).add_node("step", step)
+    builder.add_edge(START, "first").add_edge("first", "step")
+    graph = builder.add_conditional_edges("step", route).compile()
+    graph.invoke(INPUT)
+    list(graph.stream(INPUT, stream_mode="updates"))
+    assert seen == [True, True, True, True]
+
+
+def test_context_set_by_a_sync_node_stays_in_its_run() -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="caller")
+
+    def setter(state: MessagesState) -> dict[str, Any]:
+        var.set("node")
+        return {}
+
+    graph_of(setter).invoke(INPUT)
+    list(graph_of(setter).stream(INPUT, stream_mode="updates"))
+    assert var.get() == "caller"
