@@ -58,7 +58,7 @@ class FrozenMetadata(dict[str, Any]):
         return (FrozenMetadata, (dict(self),))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RunState:
     """Everything one run shares with its tasks and the graphs nested in them.
 
@@ -150,7 +150,7 @@ class RunState:
                 task.cancelled = True
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TaskContext:
     """The node being run: who it is, where it sits, and how it reaches the stream."""
 

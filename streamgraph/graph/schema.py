@@ -84,7 +84,7 @@ class StateSchema:
         """A node's return value (or the run input) as ``{key: value}`` writes."""
         if value is None:
             return {}
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             update = dict(value)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             update = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
