@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -13,26 +12,9 @@ import pytest
 from streamgraph import END, START, MessagesState, StateGraph
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel
-from streamgraph.models.base import ChatRequest
+from tests.graph.counting import CountingModel
 
 INPUT = {"messages": [HumanMessage("go")]}
-
-
-class CountingModel(BaseChatModel):
-    """Yields ``n`` chunks without ever waiting, counting how many it has made."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__(model_name="counting")
-        self.n = n
-        self.made = 0
-
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        raise NotImplementedError
-
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        for i in range(self.n):
-            self.made += 1
-            yield AIMessageChunk(content=f"t{i} ")
 
 
 def model_graph(model: BaseChatModel, *, stream: bool = False) -> Any:

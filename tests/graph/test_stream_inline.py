@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -15,29 +14,9 @@ from streamgraph import END, START, MessagesState, StateGraph
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel
-from streamgraph.models.base import ChatRequest
+from tests.graph.counting import CountingModel
 
 INPUT = {"messages": [HumanMessage("go")]}
-
-
-class CountingModel(BaseChatModel):
-    """Yields ``n`` chunks, counting how many it has made and in which thread."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__(model_name="counting")
-        self.n = n
-        self.made = 0
-        self.threads: set[int] = set()
-
-    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
-        for i in range(self.n):
-            self.made += 1
-            self.threads.add(threading.get_ident())
-            yield AIMessageChunk(content=f"t{i} ")
-
-    async def _astream(self, request: ChatRequest) -> AsyncIterator[AIMessageChunk]:
-        for chunk in self._stream(request):
-            yield chunk
 
 
 def graph_of(*nodes: Any) -> Any:
