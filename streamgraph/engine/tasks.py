@@ -71,9 +71,6 @@ class TaskRunner:
         self.copied = {k: configurable[k] for k in _CONFIGURABLE_COPIED if k in configurable}
         self.max_concurrency = config.get("max_concurrency")
         self.context = context
-        # task ids: unique within the run and cheap; uuid-shaped like the run's id
-        self._id_prefix = new_id()[:24]
-        self._count = 0
         ns, run = graph.ns, self.run
         self.want_updates = run.wants(ns, "updates")
         self.want_debug = run.wants(ns, "debug")
@@ -100,8 +97,7 @@ class TaskRunner:
         path: tuple[Any, ...],
         triggers: tuple[str, ...],
     ) -> Task:
-        self._count += 1
-        task_id = f"{self._id_prefix}{self._count:012x}"
+        task_id = new_id()
         own = f"{spec.name}:{task_id}"
         checkpoint_ns = f"{self.parent_checkpoint_ns}|{own}" if self.parent_checkpoint_ns else own
         user = {**self.run_metadata, **spec.metadata} if spec.metadata else self.run_metadata
