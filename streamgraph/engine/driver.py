@@ -21,6 +21,7 @@ from collections.abc import Coroutine, Generator
 from typing import Any
 
 from streamgraph.engine.bus import AsyncBus, End
+from streamgraph.engine.green import Yields
 
 __all__ = ["InlineRun", "handoff"]
 
@@ -31,14 +32,7 @@ _DRIVER: contextvars.ContextVar[InlineRun | None] = contextvars.ContextVar(
 )
 
 
-class _Handoff(tuple[object]):
-    """Awaiting it yields ``_DELIVER`` once (iterating a tuple: no generator to build)."""
-
-    __slots__ = ()
-    __await__ = tuple.__iter__
-
-
-_HANDOFF = _Handoff((_DELIVER,))
+_HANDOFF = Yields((_DELIVER,))
 
 
 def handoff() -> Any:

@@ -32,7 +32,7 @@ from streamgraph.errors import RunCancelled
 
 get_ident = threading.get_ident
 
-__all__ = ["GreenRun", "close_at_run_end", "run_here", "task_point"]
+__all__ = ["GreenRun", "Yields", "close_at_run_end", "run_here", "task_point"]
 
 _get_running_loop = events._get_running_loop
 _set_running_loop = events._set_running_loop
@@ -91,7 +91,10 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 async def _close_each(closers: list[Callable[[], Awaitable[Any]]]) -> None:
     for aclose in closers:
-        await aclose()
+        try:
+            await aclose()
+        except Exception:
+            pass
 
 
 def _give_back(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None) -> None:
@@ -122,15 +125,16 @@ if hasattr(os, "register_at_fork"):
 _NEED_TASK = object()  # yielded by a run about to enter async code of its nodes
 
 
-class _TaskPoint(tuple[object, ...]):
-    """Awaiting it yields what the tuple holds (iterating a tuple: no generator to build)."""
+class Yields(tuple[object, ...]):
+    """Awaiting it yields what the tuple holds to whoever steps the coroutine (iterating a
+    tuple: no generator to build, which matters where it is awaited once per token)."""
 
     __slots__ = ()
     __await__ = tuple.__iter__
 
 
-_ENTER_TASK = _TaskPoint((_NEED_TASK,))
-_IN_TASK = _TaskPoint(())
+_ENTER_TASK = Yields((_NEED_TASK,))
+_IN_TASK = Yields(())
 
 
 def task_point() -> Any:
@@ -215,14 +219,19 @@ def _serve(job: GreenRun) -> None:
         job.run_body()
         consumer = job.consumer
         job = None  # type: ignore[assignment]
-        _LOCAL.greenlets.append(getcurrent())
+        _idle_greenlets().append(getcurrent())
         job = consumer.switch()  # the consumer takes the End; a later run resumes us with its job
 
 
-def _take_greenlet() -> greenlet:
+def _idle_greenlets() -> list[greenlet]:
     idle: list[greenlet] | None = getattr(_LOCAL, "greenlets", None)
     if idle is None:
         idle = _LOCAL.greenlets = []
+    return idle
+
+
+def _take_greenlet() -> greenlet:
+    idle = _idle_greenlets()
     return idle.pop() if idle else greenlet(_serve)
 
 
@@ -316,6 +325,7 @@ class GreenRun:
             end = End()
         _give_back(loop, self._task)
         self.done = True
+        self._closing = True  # what worker threads still put after the end is not handed over
         self.items.append(end)
 
     def _started(self, task: asyncio.Task[Any]) -> None:

@@ -50,12 +50,16 @@ class _Workers:
 
     def _serve(self) -> None:
         get, lock = self._jobs.get, self._lock
-        while True:
-            fn, args = get()
-            fn(*args)  # jobs catch their own errors
-            del fn, args
+        try:
+            while True:
+                fn, args = get()
+                fn(*args)  # jobs report their own errors: one that escapes is a bug, shown
+                del fn, args
+                with lock:
+                    self._idle += 1
+        finally:
             with lock:
-                self._idle += 1
+                self._threads -= 1
 
 
 _POOL: _Workers | None = None

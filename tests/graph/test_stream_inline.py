@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from streamgraph import END, START, MessagesState, StateGraph
+from streamgraph.engine.green import GreenRun
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel
@@ -219,3 +220,35 @@ def test_context_set_by_a_sync_node_stays_in_its_run() -> None:
     graph_of(setter).invoke(INPUT)
     list(graph_of(setter).stream(INPUT, stream_mode="updates"))
     assert var.get() == "caller"
+
+
+def test_what_a_failed_runs_workers_put_later_is_not_handed_over_in_later_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started, release, woken = threading.Event(), threading.Event(), threading.Event()
+    wake = GreenRun._wake
+
+    def recorded_wake(self: GreenRun) -> None:
+        wake(self)
+        woken.set()
+
+    monkeypatch.setattr(GreenRun, "_wake", recorded_wake)
+
+    def fails(state: MessagesState) -> dict[str, Any]:
+        started.wait(5)  # bounded: fail once the other node runs
+        raise KeyError("boom")
+
+    def late(state: MessagesState) -> dict[str, Any]:
+        started.set()
+        release.wait(5)  # bounded: returns after its run has failed
+        return {}  # its "updates" event is put from this worker thread
+
+    with pytest.raises(KeyError):
+        list(graph_of(fails, late).stream(INPUT, stream_mode="updates"))
+    release.set()
+    assert woken.wait(5)
+    # later runs in this thread reuse that run's loop, where the late item's wake-up waits
+    model = CountingModel(3)
+    graph = graph_of(calling(model, is_async=True))
+    for _ in range(2):
+        assert len(list(graph.stream(INPUT, stream_mode="messages"))) == 3
