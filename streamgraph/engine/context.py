@@ -117,8 +117,10 @@ class RunState:
 
     def mark_seen(self, message_id: str) -> None:
         """Record that a message went out, so no run in the chain sends it again."""
-        for run in self.chain():
+        run: RunState | None = self
+        while run is not None:
             run.seen_ids.add(message_id)
+            run = run.parent
 
     def _own(self, ns: tuple[str, ...], mode: str) -> bool:
         return mode in self.modes and (not ns or self.subgraphs or mode == "messages")

@@ -33,8 +33,12 @@ def coerce_message_update(value: Any) -> list[AnyMessage]:
     >>> [m.type for m in coerce_message_update([("user", "hi"), ("ai", "hello")])]
     ['human', 'ai']
     """
-    if isinstance(value, list) and all(_ready(m) for m in value):
-        return list(value)  # the common case: a history of whole messages with ids
+    if isinstance(value, list):
+        for message in value:
+            if not _ready(message):
+                break
+        else:
+            return list(value)  # the common case: a history of whole messages with ids
     messages = [message_chunk_to_message(m) for m in convert_to_messages(value)]
     for message in messages:
         if message.id is None:
@@ -66,6 +70,9 @@ def add_messages(left: Any, right: Any) -> list[AnyMessage]:
     """
     current = coerce_message_update([] if left is None else left)
     updates = coerce_message_update(right)
+    first = not current and len({u.id for u in updates}) == len(updates)
+    if first and not any(isinstance(u, RemoveMessage) for u in updates):
+        return updates  # a first write (a run's input) with distinct ids: nothing to merge
     for position in range(len(updates) - 1, -1, -1):
         update = updates[position]
         if isinstance(update, RemoveMessage) and update.id == REMOVE_ALL_MESSAGES:
