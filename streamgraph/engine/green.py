@@ -22,7 +22,7 @@ import threading
 import weakref
 from asyncio import events
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
 from typing import Any
 
 from greenlet import getcurrent, greenlet
@@ -32,7 +32,14 @@ from streamgraph.errors import RunCancelled
 
 get_ident = threading.get_ident
 
-__all__ = ["GreenRun", "Yields", "close_at_run_end", "run_here", "task_point"]
+__all__ = [
+    "GreenRun",
+    "Yields",
+    "close_at_run_end",
+    "consumer_iterates",
+    "run_here",
+    "task_point",
+]
 
 _get_running_loop = events._get_running_loop
 _set_running_loop = events._set_running_loop
@@ -213,6 +220,17 @@ def run_here(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 # -- a streamed run --------------------------------------------------------------------------
+def consumer_iterates(chunks: Iterable[Any], accept: Callable[[Any], None]) -> list[Any] | None:
+    """In a sync stream's run, let its consumer pull ``chunks`` (see ``iterate_in_consumer``).
+
+    None anywhere else (another thread, an async door, a stopped run): the caller iterates.
+    """
+    run: GreenRun | None = getattr(getcurrent(), "green_run", None)
+    if run is None or run._closing or get_ident() != run._thread:
+        return None
+    return run.iterate_in_consumer(chunks, accept)
+
+
 def _serve(job: GreenRun) -> None:
     """A pooled greenlet's life: run one job after another."""
     while True:
@@ -246,11 +264,14 @@ class GreenRun:
         "_closing",
         "_context",
         "_coro",
+        "_driving",
+        "_error",
         "_glet",
         "_loop",
         "_outer",
         "_resume",
         "_resume_loop",
+        "_send",
         "_task",
         "_thread",
         "_waking",
@@ -274,6 +295,10 @@ class GreenRun:
         self._resume_loop: asyncio.AbstractEventLoop | None = None
         self._waking = False
         self._closing = False
+        # a model stream the consumer iterates itself: (iterator, accept, chunks so far, context)
+        self._driving: tuple[Iterator[Any], Callable[[Any], None], list[Any], Any] | None = None
+        self._send: Any = None  # what the run's greenlet gets when it is resumed next
+        self._error: BaseException | None = None  # or what it gets raised
 
     def start(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Give the run its coroutine; it starts at the first ``pump``."""
@@ -313,8 +338,45 @@ class GreenRun:
             except asyncio.CancelledError:
                 pass  # the consumer left while we waited: the run's task is cancelled too
 
+    def iterate_in_consumer(
+        self, chunks: Iterable[Any], accept: Callable[[Any], None]
+    ) -> list[Any]:
+        """Have the consumer pull ``chunks`` itself, accepting each: a list of them all.
+
+        Called by the run's greenlet (a model call in a node), which waits meanwhile. The
+        consumer steps the iterator in the run's context, so each chunk reaches the
+        consumer without a switch between greenlets; errors come back here.
+        """
+        glet = getcurrent()
+        out: list[Any] = []
+        self._driving = (iter(chunks), accept, out, glet.gr_context)
+        self._resume = glet
+        self._resume_loop = _get_running_loop()
+        self.consumer.switch()
+        return out
+
+    def _iterate_once(self) -> None:
+        it, accept, out, context = self._driving  # type: ignore[misc]
+        me = getcurrent()
+        own = me.gr_context
+        me.gr_context = context  # the model's code sees the run's context vars
+        try:
+            chunk = next(it)
+            accept(chunk)
+        except StopIteration:
+            self._driving = None
+        except BaseException as exc:
+            self._driving = None
+            self._error = exc
+        else:
+            out.append(chunk)
+        finally:
+            me.gr_context = own
+
     def run_body(self) -> None:
         """Run the coroutine to its end on a private loop; the last item is its ``End``."""
+        glet = getcurrent()
+        glet.green_run = self  # type: ignore[attr-defined]  # see consumer_iterates
         loop = self._loop = _take_loop()
         coro, self._coro = self._coro, None
         try:
@@ -323,6 +385,7 @@ class GreenRun:
             end = End(exc)
         else:
             end = End()
+        glet.green_run = None  # type: ignore[attr-defined]
         _give_back(loop, self._task)
         self.done = True
         self._closing = True  # what worker threads still put after the end is not handed over
@@ -337,6 +400,9 @@ class GreenRun:
         items = self.items
         outer = self._outer
         while not items:
+            if self._driving is not None:
+                self._iterate_once()
+                continue
             # the run gets back the running loop it had; the consumer, its own
             if self._resume_loop is not outer:
                 _set_running_loop(self._resume_loop)
@@ -346,6 +412,9 @@ class GreenRun:
                 glet.parent = self.consumer
                 glet.gr_context = self._context
                 glet.switch(self)
+            elif self._error is not None:
+                error, self._error = self._error, None
+                target.throw(error)
             else:
                 target.switch()
             if self._resume_loop is not outer:
@@ -365,6 +434,7 @@ class GreenRun:
         if self.done or get_ident() != self._thread:
             return  # over, or dropped in another thread: it stops at its next chunk itself
         self._closing = True
+        self._driving = self._error = None
         if self._task is not None:
             self._task.cancel()
         stop: BaseException = (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._ids import new_id
 from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
 from streamgraph.engine.driver import handoff
+from streamgraph.engine.green import consumer_iterates
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessage, AIMessageChunk, merge_chunks
 
@@ -116,11 +117,18 @@ class LLMCall:
                 close()
 
     def collect(self, chunks: Iterable[AIMessageChunk]) -> list[AIMessageChunk]:
-        """Deliver every chunk and return them all (``relay`` for a caller that only merges)."""
+        """Deliver every chunk and return them all (``relay`` for a caller that only merges).
+
+        In a sync ``stream``, the consumer pulls the chunks itself while the node waits.
+        """
         accept = self.accept
         out: list[AIMessageChunk] = []
-        append = out.append
         try:
+            if self._emit is not None:
+                pulled = consumer_iterates(chunks, accept)
+                if pulled is not None:
+                    return pulled
+            append = out.append
             for chunk in chunks:
                 accept(chunk)
                 append(chunk)

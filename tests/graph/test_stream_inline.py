@@ -5,7 +5,9 @@ event loop."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from streamgraph.engine.green import GreenRun
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel
+from streamgraph.models.base import ChatRequest
 from tests.graph.counting import CountingModel
 
 INPUT = {"messages": [HumanMessage("go")]}
@@ -252,3 +255,53 @@ def test_what_a_failed_runs_workers_put_later_is_not_handed_over_in_later_runs(
     graph = graph_of(calling(model, is_async=True))
     for _ in range(2):
         assert len(list(graph.stream(INPUT, stream_mode="messages"))) == 3
+
+
+class ContextModel(CountingModel):
+    """Reads and sets a context variable while it streams, then fails if told to."""
+
+    def __init__(self, n: int, var: contextvars.ContextVar[str], fail: bool = False) -> None:
+        super().__init__(n)
+        self.var = var
+        self.fail = fail
+        self.seen: list[str] = []
+
+    def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
+        self.seen.append(self.var.get())
+        self.var.set("set by the model")
+        yield from super()._stream(request)
+        if self.fail:
+            raise ValueError("the provider went away")
+
+
+def test_a_model_streamed_by_a_sync_node_runs_in_that_nodes_context() -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    model = ContextModel(3, var)
+    after: list[str] = []
+
+    def node(state: MessagesState) -> dict[str, Any]:
+        var.set("set by the node")
+        reply = model.invoke(state["messages"])
+        after.append(var.get())
+        return {"messages": [reply]}
+
+    chunks = [c.content for c, _ in graph_of(node).stream(INPUT, stream_mode="messages")]
+    assert chunks[:3] == ["t0 ", "t1 ", "t2 "]
+    assert model.seen == ["set by the node"]
+    assert after == ["set by the model"]
+    assert var.get() == "unset"  # the consumer's own context is untouched
+
+
+def test_a_node_catches_its_models_error_after_the_tokens_went_out() -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    model = ContextModel(2, var, fail=True)
+
+    def node(state: MessagesState) -> dict[str, Any]:
+        try:
+            model.invoke(state["messages"])
+        except ValueError as exc:
+            return {"messages": [AIMessageChunk(content=f"fallback: {exc}")]}
+        raise AssertionError("the model's error must reach the node")
+
+    seen = [c.content for c, _ in graph_of(node).stream(INPUT, stream_mode="messages")]
+    assert seen == ["t0 ", "t1 ", "fallback: the provider went away"]
