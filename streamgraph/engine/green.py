@@ -271,7 +271,6 @@ class GreenRun:
         "_outer",
         "_resume",
         "_resume_loop",
-        "_send",
         "_task",
         "_thread",
         "_waking",
@@ -297,8 +296,7 @@ class GreenRun:
         self._closing = False
         # a model stream the consumer iterates itself: (iterator, accept, chunks so far, context)
         self._driving: tuple[Iterator[Any], Callable[[Any], None], list[Any], Any] | None = None
-        self._send: Any = None  # what the run's greenlet gets when it is resumed next
-        self._error: BaseException | None = None  # or what it gets raised
+        self._error: BaseException | None = None  # raised in the run's greenlet when resumed
 
     def start(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Give the run its coroutine; it starts at the first ``pump``."""
