@@ -2,9 +2,10 @@
 
 ``astream`` does not start a task for the run and then wait for its items: the consumer
 steps the run's coroutine itself, the way an asyncio task would, whenever it has nothing
-left to read. A token a node produces is in the consumer's hands as soon as the node next
-waits for anything (the provider's next bytes, a timer), without a trip through the
-event loop; and the run costs no task to start.
+left to read. A model's token is in the consumer's hands as soon as the model yields it
+(the model call awaits :func:`handoff`), anything else the run puts out as soon as it next
+waits for anything; never with a trip through the event loop. The run costs no task to
+start.
 
 To the coroutine nothing changes: it runs in its own copy of the context, every future
 it waits on is awaited by the consumer's task on its behalf, and cancelling that task
@@ -30,8 +31,6 @@ _DELIVER = object()  # the coroutine has items for the consumer: hand them over 
 _DRIVER: contextvars.ContextVar[InlineRun | None] = contextvars.ContextVar(
     "streamgraph_driver", default=None
 )
-
-
 _HANDOFF = Yields((_DELIVER,))
 
 
