@@ -112,9 +112,7 @@ class LLMCall:
                 accept(chunk)
                 yield chunk
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            _close(chunks)
 
     def collect(self, chunks: Iterable[AIMessageChunk]) -> list[AIMessageChunk]:
         """Deliver every chunk and return them all (``relay`` for a caller that only merges).
@@ -133,9 +131,7 @@ class LLMCall:
                 accept(chunk)
                 append(chunk)
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            _close(chunks)
         return out
 
     async def arelay(self, chunks: AsyncIterable[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
@@ -223,6 +219,12 @@ def arelay_chunks(
     """Async twin of :func:`relay_chunks`."""
     call = LLMCall.begin(None, tags=tags, metadata=metadata, ls_params=_ls(model_name, provider))
     return call.arelay(chunks)
+
+
+def _close(chunks: Iterable[AIMessageChunk]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 async def _aclose(chunks: AsyncIterable[AIMessageChunk]) -> None:
