@@ -16,6 +16,7 @@ pytest.importorskip("langchain_core", reason="needs the langchain extra (langcha
 from langchain_core import messages as lc
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
+from langchain_core.messages.tool import tool_call_chunk as lc_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables.config import var_child_runnable_config
@@ -116,15 +117,15 @@ class BlocksChatModel(BaseChatModel):
             lc.AIMessageChunk(content=[{"type": "text", "text": "lo", "index": 1}]),
             lc.AIMessageChunk(
                 content=[{"type": "tool_use", "id": "toolu_1", "name": "get", "index": 2}],
-                tool_call_chunks=[{"name": "get", "args": "", "id": "toolu_1", "index": 2}],
+                tool_call_chunks=[lc_chunk(name="get", args="", id="toolu_1", index=2)],
             ),
             lc.AIMessageChunk(
                 content=[{"type": "input_json_delta", "partial_json": '{"x": ', "index": 2}],
-                tool_call_chunks=[{"name": None, "args": '{"x": ', "id": None, "index": 2}],
+                tool_call_chunks=[lc_chunk(args='{"x": ', index=2)],
             ),
             lc.AIMessageChunk(
                 content=[{"type": "input_json_delta", "partial_json": "1}", "index": 2}],
-                tool_call_chunks=[{"name": None, "args": "1}", "id": None, "index": 2}],
+                tool_call_chunks=[lc_chunk(args="1}", index=2)],
             ),
             lc.AIMessageChunk(content=[], usage_metadata=usage_out),
         ]
