@@ -25,7 +25,7 @@ extras_of = $(if $(filter $(FULL_PYTHONS),$(1)),$(EXTRAS),dev)
 FOUND := $(foreach v,$(PYTHONS),$(if $(call find_python,$(v)),$(v)))
 MISSING := $(filter-out $(FOUND),$(PYTHONS))
 
-.PHONY: test demo bench lock upgrade lint typecheck pythons clean $(addprefix test-,$(PYTHONS)) $(addprefix typecheck-,$(PYTHONS))
+.PHONY: test demo bench lock upgrade lint typecheck pythons system-packages clean $(addprefix test-,$(PYTHONS)) $(addprefix typecheck-,$(PYTHONS))
 
 test: pythons lint typecheck $(addprefix test-,$(FOUND))
 	@echo "make test: ran on Python $(FOUND)$(if $(MISSING),; skipped $(MISSING) (no interpreter found))"
@@ -85,9 +85,19 @@ typecheck-3.10: .venv-3.10/.installed
 typecheck-3.11 typecheck-3.12 typecheck-3.13: typecheck-%: .venv/.installed
 	.venv/bin/mypy --python-version $*
 
+# Debian packages the services suites need, installed where missing (as root, with apt-get);
+# elsewhere those suites skip, saying why (under CI they fail instead).
+DEBIAN_PACKAGES := postgresql
+HAVE_DEBIAN = $(and $(wildcard /usr/lib/postgresql/*/bin/initdb),yes)
+
+system-packages:
+	@$(if $(HAVE_DEBIAN),true,if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
+	else echo "make test: cannot install $(DEBIAN_PACKAGES) (needs root and apt-get): their suites skip"; fi)
+
 # The core suite runs on every Python; suites that need services (PostgreSQL, Redis, Node
 # clients, a browser) are marked `services` and run once, on 3.11.
-test-3.11: .venv/.installed
+test-3.11: .venv/.installed system-packages
 	.venv/bin/python -m pytest -q
 
 test-3.10: .venv-3.10/.installed
