@@ -5,16 +5,20 @@ Usage (what ``make bench`` runs, with the project's Python)::
     .venv/bin/python bench/run.py [--quick] [--reps N] [--only WORKLOAD ...]
 
 Each measurement is a fresh subprocess: streamgraph's worker and the floors run on this Python,
-LangGraph's on ``bench/.venv-langgraph`` (created here on first use; LangGraph is never a
-dependency of streamgraph). For every workload the runs go LangGraph, streamgraph, floor,
-LangGraph, streamgraph, floor, ... so drift in the machine hits all alike.
+LangGraph's on ``bench/.venv-langgraph`` (LangGraph is never a dependency of streamgraph). That
+virtualenv is built here from the pinned ``bench/requirements-langgraph.txt`` on first use and
+whenever the file changes; ``bench/lock.sh`` refreshes the file. For every workload the runs go
+LangGraph, streamgraph, floor, LangGraph, streamgraph, floor, ... so drift in the machine hits
+all alike.
 ``BENCH_QUICK=1`` (or ``--quick``) shrinks sizes and repetitions for a smoke run of about a minute.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +39,10 @@ SCRIPTS = {
 }
 TIMEOUT_S = 300
 LANGGRAPH_VENV = BENCH / ".venv-langgraph"
-LANGGRAPH_REQUIREMENTS = ["langgraph>=1.2,<1.3", "langchain-core>=1,<2", "matplotlib"]
+# Every package of that virtualenv, pinned (bench/lock.sh compiles it from the .in file).
+LANGGRAPH_LOCK = BENCH / "requirements-langgraph.txt"
+# The lock's SHA-256 as last installed into the virtualenv; a different one means sync again.
+LANGGRAPH_STAMP = LANGGRAPH_VENV / ".installed"
 
 
 @dataclass(frozen=True)
@@ -128,17 +135,36 @@ def _parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _uv() -> str | None:
+    """The uv that ``make`` installs (``.venv-tools``), else one on ``PATH``."""
+    tools = BENCH.parent / ".venv-tools/bin/uv"
+    return str(tools) if tools.exists() else shutil.which("uv")
+
+
 def _ensure_langgraph_venv(python: Path) -> None:
-    """Create the LangGraph virtualenv the first time (only the default one: a given path
-    is the caller's to build)."""
-    if python.exists():
-        return
+    """Build the LangGraph virtualenv from the lock, the first time and whenever the lock
+    changed (only the default one: a given path is the caller's to build)."""
     if python != LANGGRAPH_VENV / "bin/python":
-        sys.exit(f"bench: {python} not found")
-    print(f"bench: installing {', '.join(LANGGRAPH_REQUIREMENTS)} into {LANGGRAPH_VENV}")
-    subprocess.run([sys.executable, "-m", "venv", str(LANGGRAPH_VENV)], check=True)
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, *LANGGRAPH_REQUIREMENTS], check=True)
+        if not python.exists():
+            sys.exit(f"bench: {python} not found")
+        return
+    digest = hashlib.sha256(LANGGRAPH_LOCK.read_bytes()).hexdigest()
+    if python.exists() and LANGGRAPH_STAMP.exists() and LANGGRAPH_STAMP.read_text() == digest:
+        return
+    print(f"bench: installing {LANGGRAPH_LOCK.name} into {LANGGRAPH_VENV}", flush=True)
+    LANGGRAPH_STAMP.unlink(missing_ok=True)
+    uv = _uv()
+    if uv:
+        # sync, not install: the virtualenv ends up holding exactly the lock, nothing more
+        venv = [uv, "venv", "-q", "--allow-existing", "--python", sys.executable]
+        subprocess.run([*venv, str(LANGGRAPH_VENV)], check=True)
+        sync = [uv, "pip", "sync", "-q", "--python", str(python), str(LANGGRAPH_LOCK)]
+        subprocess.run(sync, check=True)
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(LANGGRAPH_VENV)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-r", str(LANGGRAPH_LOCK)], check=True)
+    LANGGRAPH_STAMP.write_text(digest)
 
 
 def _meta(pythons: dict[str, str], plan: list[Workload], quick: bool, reps: int) -> dict[str, Any]:
