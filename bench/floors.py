@@ -1,7 +1,8 @@
 """The floors: the least any Python code can spend on the same job, measured in the same run.
 
 Usage: ``python bench/floors.py FLOOR --size N``, FLOOR one of ``generator``, ``agenerator`` (per
-token cost), ``thread_handoff``, ``asyncio_handoff`` (delivery delay with a 1 ms producer).
+token cost), ``thread_handoff``, ``asyncio_handoff`` (delivery delay with a 1 ms producer),
+``paced`` (N bare async generators on workload 6b's schedule, consumed at once).
 """
 
 import asyncio
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import paced
 from measure import (
     Result,
     Workload,
@@ -109,11 +111,25 @@ def asyncio_handoff(n_tokens: int) -> Result:
     return _handoff_result(first, sent, seen.received_ns)
 
 
+async def _scheduled(tokens: list[str], delays: list[float]) -> AsyncIterator[str]:
+    for token, delay in zip(tokens, delays, strict=True):
+        await asyncio.sleep(delay)
+        yield token
+
+
+def paced_floor(n_streams: int) -> Result:
+    delays = paced.schedule(n_streams)
+    tokens = script_tokens(paced.TOKENS)
+    asyncio.run(adrain(lambda: _scheduled(tokens, [0.0] * paced.TOKENS)))
+    return asyncio.run(paced.measure(lambda i: _scheduled(tokens, delays[i]), delays))
+
+
 FLOORS: dict[str, Workload] = {
     "generator": generator,
     "agenerator": agenerator,
     "thread_handoff": thread_handoff,
     "asyncio_handoff": asyncio_handoff,
+    "paced": paced_floor,
 }
 
 if __name__ == "__main__":

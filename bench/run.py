@@ -63,7 +63,11 @@ WORKLOADS = [
     Workload("chain", 100, 100, None),
     Workload("fanout", 10, 10, None),
     Workload("concurrent", 1_000, 200, None),
+    Workload("paced", 1_000, 200, "paced"),
 ]
+
+# streamgraph-only workloads, each one script run once: name -> script
+SOLO = {"provider": "provider.py", "close": "close.py"}
 
 Samples = dict[str, dict[str, list[dict[str, Any]]]]
 
@@ -113,9 +117,10 @@ def _version(python: str, package: str) -> str:
     return done.stdout.strip() or "not installed"
 
 
-def _provider(python: str, quick: bool) -> dict[str, Any]:
-    """Workload 7 runs on the project's Python only: streamgraph against the bare SDK."""
-    argv = [python, str(BENCH / "provider.py"), *(["--quick"] if quick else [])]
+def _solo(script: str, python: str, quick: bool) -> dict[str, Any]:
+    """Workloads 7 and 8 run on the project's Python only: streamgraph against the mock
+    provider server, with no LangGraph side."""
+    argv = [python, str(BENCH / script), *(["--quick"] if quick else [])]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=child_env())
     if done.returncode:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
@@ -200,7 +205,7 @@ def main() -> None:
         "streamgraph": args.streamgraph_python,
         "floor": args.streamgraph_python,
     }
-    wanted = set(args.only or [w.name for w in WORKLOADS] + ["import", "provider"])
+    wanted = set(args.only or [w.name for w in WORKLOADS] + ["import", *SOLO])
     plan = [w for w in WORKLOADS if w.name in wanted]
     meta = _meta(pythons, plan, args.quick, reps)
     print(f"bench: {reps} repetitions{' (quick)' if args.quick else ''}", flush=True)
@@ -212,9 +217,11 @@ def main() -> None:
     if "import" in wanted:
         medians.update(_imports(pythons, args.quick))
         print("  import: done", flush=True)
-    if "provider" in wanted:
-        medians["provider"] = _provider(pythons["streamgraph"], args.quick)
-        print("  provider: done", flush=True)
+    for name, script in SOLO.items():
+        if name in wanted:
+            started = time.perf_counter()
+            medians[name] = _solo(script, pythons["streamgraph"], args.quick)
+            print(f"  {name}: {time.perf_counter() - started:.1f} s", flush=True)
     rows = report.figures(medians)
     meta["load_average_at_end"] = round(os.getloadavg()[0], 2)
     print()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, TypedDict
 
+import paced
 from measure import (
     Drained,
     Result,
@@ -48,6 +49,9 @@ class Framework:
     # paced(tokens, interval_s, stamps): yields a token every interval, appending
     # time.perf_counter_ns() to ``stamps`` just before handing each one over
     paced: Callable[[list[str], float, list[int]], Any]
+    # scheduled(tokens, delays): an async stream of ``tokens`` that waits delays[prompt][i]
+    # seconds before token i, ``prompt`` being the text of the last input message
+    scheduled: Callable[[list[str], dict[str, list[float]]], Any]
 
 
 class Counter(TypedDict):
@@ -276,8 +280,36 @@ async def _concurrent(fw: Framework, n_streams: int) -> Result:
 
 
 def concurrent(fw: Framework, n_streams: int) -> Result:
-    """Workload 6: ``n_streams`` concurrent ``astream`` runs of 100 tokens in one event loop."""
+    """Workload 6: ``n_streams`` concurrent ``astream`` runs of 100 tokens in one event loop.
+
+    The tokens come with no delay, so a run never waits and the runs execute one after another.
+    """
     return asyncio.run(_concurrent(fw, n_streams))
+
+
+WARM_UP = "warm-up"
+
+
+def paced_concurrent(fw: Framework, n_streams: int) -> Result:
+    """Workload 6b: the graph of workload 6, ``n_streams`` runs started at once, each of
+    :data:`paced.TOKENS` tokens paced by its row of :func:`paced.schedule`."""
+    delays = paced.schedule(n_streams)
+    prompts = [f"run {i}" for i in range(n_streams)]
+    by_prompt = dict(zip(prompts, delays, strict=True))
+    by_prompt[WARM_UP] = [0.0] * paced.TOKENS
+    model = fw.scheduled(script_tokens(paced.TOKENS), by_prompt)
+    graph = one_node_graph(fw, model, is_async=True)
+    inputs = [{"messages": [fw.human(prompt)]} for prompt in prompts]
+
+    async def go() -> Result:
+        warm = {"messages": [fw.human(WARM_UP)]}
+        seen = await adrain(lambda: graph.astream(warm, stream_mode="messages"))
+        expect(seen.count == paced.TOKENS, f"warm-up streamed {seen.count} chunks")
+        return await paced.measure(
+            lambda i: graph.astream(inputs[i], stream_mode="messages"), delays
+        )
+
+    return asyncio.run(go())
 
 
 def workloads(fw: Framework) -> dict[str, Workload]:
@@ -292,4 +324,5 @@ def workloads(fw: Framework) -> dict[str, Workload]:
         "chain": lambda n: chain(fw, n),
         "fanout": lambda n: fan_out(fw, n),
         "concurrent": lambda n: concurrent(fw, n),
+        "paced": lambda n: paced_concurrent(fw, n),
     }

@@ -29,6 +29,8 @@ class ScriptedChatModel(BaseChatModel):
     interval: float = 0.0
     # Any, not list[int]: pydantic would validate a list into a copy, and the caller reads this one.
     stamps: Any = None
+    # prompt -> the delay (s) before each token, the first one included; replaces ``interval``
+    delays: Any = None
 
     @property
     def _llm_type(self) -> str:
@@ -62,6 +64,11 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        if self.delays is not None:
+            for i, delay in enumerate(self.delays[messages[-1].content]):
+                await asyncio.sleep(delay)
+                yield self._chunk(i)
+            return
         for i in range(len(self.tokens)):
             if i and self.interval:
                 await asyncio.sleep(self.interval)
@@ -82,6 +89,10 @@ def _paced(tokens: list[str], interval: float, stamps: list[int]) -> ScriptedCha
     return ScriptedChatModel(tokens=tokens, interval=interval, stamps=stamps)
 
 
+def _scheduled(tokens: list[str], delays: dict[str, list[float]]) -> ScriptedChatModel:
+    return ScriptedChatModel(tokens=tokens, delays=delays)
+
+
 LANGGRAPH = Framework(
     StateGraph=StateGraph,
     START=START,
@@ -90,6 +101,7 @@ LANGGRAPH = Framework(
     human=HumanMessage,
     scripted=lambda text: ScriptedChatModel(tokens=split_words(text)),
     paced=_paced,
+    scheduled=_scheduled,
 )
 
 if __name__ == "__main__":

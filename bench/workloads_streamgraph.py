@@ -42,6 +42,27 @@ class PacedChatModel(BaseChatModel):
             yield chunk
 
 
+class ScheduledChatModel(BaseChatModel):
+    """Streams fixed tokens, waiting ``delays[prompt][i]`` seconds before token ``i``."""
+
+    def __init__(self, tokens: list[str], delays: dict[str, list[float]]) -> None:
+        super().__init__(model_name="scheduled")
+        self.tokens = tokens
+        self.delays = delays
+
+    def _stream(self, request: Any) -> Iterator[AIMessageChunk]:
+        pace = self.delays[request.messages[-1].content]
+        for token, delay in zip(self.tokens, pace, strict=True):
+            time.sleep(delay)
+            yield AIMessageChunk(content=token)
+
+    async def _astream(self, request: Any) -> AsyncIterator[AIMessageChunk]:
+        pace = self.delays[request.messages[-1].content]
+        for token, delay in zip(self.tokens, pace, strict=True):
+            await asyncio.sleep(delay)
+            yield AIMessageChunk(content=token)
+
+
 STREAMGRAPH = Framework(
     StateGraph=StateGraph,
     START=START,
@@ -50,6 +71,7 @@ STREAMGRAPH = Framework(
     human=HumanMessage,
     scripted=lambda text: FakeChatModel(responses=[text], delay=0.0),
     paced=PacedChatModel,
+    scheduled=ScheduledChatModel,
 )
 
 if __name__ == "__main__":
