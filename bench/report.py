@@ -338,9 +338,16 @@ def _paced_notes(medians: dict[str, Any]) -> list[str]:
     pacing = by_side[sides[0]]["paced_wall_ms"]
     walls = ", ".join(f"{side} {by_side[side]['wall_ms']:,.0f}" for side in sides)
     peaks = ", ".join(f"{side} {by_side[side]['peak_in_flight']:.0f}" for side in sides)
+    launch = ", ".join(
+        f"{side} {by_side[side]['first_token_from_launch_p50_ms']:,.1f} / "
+        f"{by_side[side]['first_token_from_launch_p99_ms']:,.1f}"
+        for side in sides
+    )
     return [
         f"paced: wall ms {walls}, against {pacing:,.0f} for the pacing alone; "
-        f"runs in flight at once at the peak: {peaks}"
+        f"runs in flight at once at the peak: {peaks}",
+        f"paced: 1st token p50 / p99 ms counted from the launch of all runs (start-up queue "
+        f"included) instead of each run's start: {launch}",
     ]
 
 
