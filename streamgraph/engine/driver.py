@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Coroutine, Generator
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.green import Yields
+
+if TYPE_CHECKING:
+    from streamgraph.engine.grace import Cleanup
 
 __all__ = ["InlineRun", "handoff"]
 
@@ -44,21 +47,6 @@ def handoff() -> Any:
     if driver is not None and driver.task is asyncio.current_task():
         return _HANDOFF
     return None
-
-
-class _Settle:
-    """Wait until a future is done, without reading its result (its owner reads it)."""
-
-    __slots__ = ("fut",)
-
-    def __init__(self, fut: asyncio.Future[Any]) -> None:
-        self.fut = fut
-
-    def __await__(self) -> Generator[Any, None, None]:
-        fut = self.fut
-        if not fut.done():
-            fut._asyncio_future_blocking = True
-            yield fut
 
 
 class InlineRun:
@@ -112,23 +100,62 @@ class InlineRun:
             if self._step(error):
                 return
 
-    async def cancel(self) -> None:
-        """Cancel the run where it waits and step it until it has unwound."""
-        error: BaseException | None = asyncio.CancelledError()
+    async def cancel(self, cleanup: Cleanup) -> None:
+        """Cancel the run once, where it waits, and step it until it has unwound.
+
+        As after ``task.cancel()``, the run's own cleanup (``finally: await ...``) then
+        goes on uncancelled, for up to ``cleanup.grace`` seconds; past that it is cancelled
+        once more (``cleanup`` notes what was still unwinding). Cancelling the consumer's
+        task meanwhile cancels the run again at once, and is raised once it has unwound.
+        """
+        if self.finished:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = None if cleanup.grace is None else loop.time() + cleanup.grace
+        interrupted: asyncio.CancelledError | None = None
+        error = self._interrupt()
         while not self.finished:
             pending = self._pending
-            self._pending = None
-            if pending is not None and pending is not _BARE:
-                pending.cancel()
+            if error is None and pending is not None and (pending is _BARE or not pending.done()):
+                # the run waits: let its cleanup wait too, until the grace runs out
+                remaining = None if deadline is None else deadline - loop.time()
+                if remaining is not None and remaining <= 0:
+                    deadline = None
+                    cleanup.expire()
+                    error = self._interrupt()
+                    continue
                 try:
-                    await _Settle(pending)
-                except asyncio.CancelledError as exc:  # cancelled again: pass it on
-                    error = exc
+                    if pending is _BARE:
+                        await asyncio.sleep(0)
+                    else:
+                        await asyncio.wait((pending,), timeout=remaining)
+                except asyncio.CancelledError as exc:  # our task was cancelled: pass it on
+                    interrupted, deadline = exc, None
+                    error = self._interrupt()
+                    continue
+                if pending is not _BARE and not pending.done():
+                    continue  # the grace ran out
+            self._pending = None
             try:
                 self._step(error)
             except asyncio.CancelledError:
-                return
+                break
             error = None
+        if interrupted is not None:
+            raise interrupted
+
+    def _interrupt(self) -> BaseException | None:
+        """Cancel the run where it waits: the error to throw into it, if it needs one.
+
+        A future it waits on is cancelled, and the run reads that once the future has
+        settled (a task it awaits may still clean up, or even return); waiting on nothing,
+        it gets ``CancelledError`` at its next step, as a task would.
+        """
+        pending = self._pending
+        if pending is not None and pending is not _BARE and pending.cancel():
+            return None
+        self._pending = None
+        return asyncio.CancelledError()
 
     def _step(self, error: BaseException | None) -> bool:
         """Resume the coroutine once; True when it has finished."""

@@ -19,6 +19,7 @@ from streamgraph.config import RunnableConfig
 from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
 from streamgraph.engine.driver import InlineRun
+from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE, Cleanup, check_cleanup_grace
 from streamgraph.engine.green import GreenRun, run_here
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
@@ -96,10 +97,18 @@ class CompiledStateGraph:
 
     stream_mode: str = "updates"
 
-    def __init__(self, builder: StateGraph[Any], *, name: str, debug: bool = False) -> None:
+    def __init__(
+        self,
+        builder: StateGraph[Any],
+        *,
+        name: str,
+        debug: bool = False,
+        cleanup_grace: float | None = DEFAULT_CLEANUP_GRACE,
+    ) -> None:
         self.builder = builder
         self.name = name
         self.debug = debug
+        self.cleanup_grace = check_cleanup_grace(cleanup_grace)
         self.plan = GraphPlan(builder)
 
     @property
@@ -214,7 +223,7 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                green.close()
+                green.close(Cleanup(graph_run.run, self.cleanup_grace))
 
     async def astream(
         self,
@@ -249,7 +258,9 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                await inline.cancel()
+                cleanup = Cleanup(graph_run.run, self.cleanup_grace)
+                await inline.cancel(cleanup)
+                cleanup.report("aclose()")
 
     # -- invoking ----------------------------------------------------------------------
     def invoke(
