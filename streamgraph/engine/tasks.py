@@ -156,7 +156,7 @@ class TaskRunner:
                     await fut
         except BaseException:
             for t in tasks:
-                t.ctx.cancelled = True
+                t.ctx.stop()
             await cancel_and_wait([f for f in futures if not f.done()])
             raise
         for task in batch:
@@ -248,7 +248,7 @@ class TaskRunner:
             with run.lock:
                 run.live_tasks.add(task.ctx)
             if run.cancelled:
-                task.ctx.cancelled = True
+                task.ctx.stop()
         task.scope = open_task_scope(task.ctx)
 
     def _exit(self, task: Task) -> None:
