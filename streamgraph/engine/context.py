@@ -28,6 +28,7 @@ __all__ = [
     "current_task",
     "metadata_scope",
     "payload_only",
+    "reset_var",
 ]
 
 Emit = Callable[[Any], None]
@@ -324,6 +325,16 @@ class abort_on_stop:
             raise RunCancelled(
                 f"the run was stopped while node {task.node!r} was waiting for I/O"
             ) from exc
+
+
+def reset_var(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
+    """``var.reset(token)``, or nothing where the code unwinds outside the context it set
+    ``var`` in: a run's coroutine closed by the garbage collector, whose context is gone
+    with nothing left in it to restore."""
+    try:
+        var.reset(token)
+    except ValueError:
+        pass
 
 
 def current_task() -> TaskContext | None:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
-from streamgraph.engine.context import _TASK, TaskContext
+from streamgraph.engine.context import _TASK, TaskContext, reset_var
 from streamgraph.engine.green import task_point
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
@@ -348,4 +348,4 @@ class _Running:
                 self.runner._failed(self.task, exc)
         finally:
             self.runner._exit(self.task)
-            _TASK.reset(self.token)
+            reset_var(_TASK, self.token)

@@ -224,3 +224,25 @@ def test_cleanup_grace_accepts_seconds_or_none(grace: float | None) -> None:
 def test_cleanup_grace_rejects_what_is_not_a_duration(bad: Any) -> None:
     with pytest.raises(ConfigurationError, match="cleanup_grace must be"):
         _one_node(_waiting_node(_sleep0_chain, [], "n"), cleanup_grace=bad)
+
+
+class ConsumerError(Exception):
+    """What the consumer's loop body raises."""
+
+
+async def test_a_stream_left_by_an_exception_is_stopped_as_the_loop_exits(door: str) -> None:
+    # dropped unclosed: `stream` closes it with its grace; `astream` cannot await there, so
+    # the node is cancelled at each wait of its cleanup, but before the loop's exit is over
+    log: list[str] = []
+    graph = _one_node(_waiting_node(_event_set_by_another_task, log, "n"))
+    with pytest.raises(ConsumerError):
+        if door == "stream":
+            for _item in graph.stream({"x": 0}, stream_mode="custom"):
+                raise ConsumerError
+        else:
+            async for _item in graph.astream({"x": 0}, stream_mode="custom"):
+                raise ConsumerError
+    if door == "stream":
+        assert log == ["n: cancelled", "n: cleaned up"]
+    else:
+        assert log == ["n: cancelled"]
