@@ -15,6 +15,7 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     ├── ConfigurationError (ValueError)         a bad option: model, tool or config
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
     ├── ToolError (ValueError)                  a tool was given bad arguments or failed
+    ├── CleanupTimeoutWarning (RuntimeWarning)  a stopped node's cleanup outlasted its grace period
     └── ProviderError                           an LLM provider failed (translated in one place)
         ├── AuthenticationError (PermissionError)
         ├── RateLimitError                        ``retry_after`` in seconds when the provider said
@@ -35,6 +36,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "CleanupTimeoutWarning",
     "ConfigurationError",
     "GraphRecursionError",
     "GraphSetupError",
@@ -176,6 +178,14 @@ class ProviderTimeoutError(ProviderError, TimeoutError):
 
 class StreamInterruptedError(ProviderError):
     """The stream failed after it had started: an error event or a cut connection."""
+
+
+class CleanupTimeoutWarning(StreamGraphError, RuntimeWarning):
+    """Warned by ``close()`` / ``aclose()`` when a stopped async node's cleanup did not
+    finish within the graph's ``cleanup_grace`` and was cancelled again.
+
+    The message names the nodes; give them more time with ``compile(cleanup_grace=...)``.
+    """
 
 
 class RunCancelled(BaseException):

@@ -24,9 +24,11 @@ __all__ = [
     "FrozenMetadata",
     "RunState",
     "TaskContext",
+    "abort_on_stop",
     "current_task",
     "metadata_scope",
     "payload_only",
+    "reset_var",
 ]
 
 Emit = Callable[[Any], None]
@@ -145,11 +147,13 @@ class RunState:
             run = run.parent
 
     def cancel(self) -> None:
-        """Mark the run and every live task cancelled (sync nodes notice at their next chunk)."""
+        """Mark the run and every live task cancelled (sync nodes notice at their next chunk,
+        and I/O they block on under :class:`abort_on_stop` ends at once)."""
         with self.lock:
             self.cancelled = True
-            for task in self.live_tasks:
-                task.cancelled = True
+            tasks = list(self.live_tasks)
+        for task in tasks:
+            task.stop()
 
 
 @dataclass(eq=False, slots=True)
@@ -173,9 +177,18 @@ class TaskContext:
     _runtime: Runtime[Any] | None = None
     _base: dict[str, Any] | None = None
     _config: RunnableConfig | None = None
+    _aborts: list[Callable[[], None]] | None = None
 
     def __hash__(self) -> int:
         return id(self)
+
+    def stop(self) -> None:
+        """Mark the task cancelled and end the I/O it blocks on (safe from any thread)."""
+        self.cancelled = True
+        aborts = self._aborts
+        if aborts:
+            for abort in tuple(aborts):
+                abort()
 
     @property
     def base_metadata(self) -> dict[str, Any]:
@@ -250,6 +263,78 @@ _TASK: contextvars.ContextVar[TaskContext | None] = contextvars.ContextVar(
 _SCOPED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "streamgraph_scoped_metadata", default=None
 )
+
+
+class abort_on_stop:
+    """While the block runs, stopping the current task calls ``abort`` in the stopping thread.
+
+    For I/O that a sync node blocks on in a worker thread (a provider that has gone silent):
+    the stop cannot reach into that thread, so ``abort`` ends the I/O from outside (it must
+    be safe from any thread; it is called at most once, and never once the block is left).
+    An exception the block raises after the abort becomes ``RunCancelled``. Outside a task
+    it does nothing::
+
+        with abort_on_stop(lambda: sock.shutdown(socket.SHUT_RDWR)):
+            data = sock.recv(4096)
+    """
+
+    __slots__ = ("_abort", "_fire_once", "_fired", "_live", "_lock", "_task")
+
+    def __init__(self, abort: Callable[[], None]) -> None:
+        self._abort = abort
+        self._task = _TASK.get()
+        self._lock = threading.Lock()
+        self._live = self._fired = False
+        self._fire_once = self._fire
+
+    def __enter__(self) -> None:
+        task = self._task
+        if task is None:
+            return
+        self._live = True
+        if task._aborts is None:
+            task._aborts = []
+        task._aborts.append(self._fire_once)
+        if task.cancelled:  # stopped before the block began
+            self._fire()
+
+    def _fire(self) -> None:
+        # under the lock, so the block cannot be left (and its I/O closed) meanwhile
+        with self._lock:
+            if self._live:
+                self._live, self._fired = False, True
+                try:
+                    self._abort()
+                except Exception:
+                    pass  # nothing left to end: the I/O has ended by itself
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        task = self._task
+        if task is None:
+            return
+        with self._lock:
+            self._live = False
+        if task._aborts is not None:
+            try:
+                task._aborts.remove(self._fire_once)
+            except ValueError:
+                pass
+        if self._fired and isinstance(exc, Exception):
+            from streamgraph.errors import RunCancelled
+
+            raise RunCancelled(
+                f"the run was stopped while node {task.node!r} was waiting for I/O"
+            ) from exc
+
+
+def reset_var(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
+    """``var.reset(token)``, or nothing where the code unwinds outside the context it set
+    ``var`` in: a run's coroutine closed by the garbage collector, whose context is gone
+    with nothing left in it to restore."""
+    try:
+        var.reset(token)
+    except ValueError:
+        pass
 
 
 def current_task() -> TaskContext | None:

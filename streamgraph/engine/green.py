@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import os
 import threading
 import weakref
 from asyncio import events
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
 from streamgraph.engine.bus import End
 from streamgraph.errors import RunCancelled
+
+if TYPE_CHECKING:
+    from streamgraph.engine.grace import Cleanup
 
 get_ident = threading.get_ident
 
@@ -418,12 +422,14 @@ class GreenRun:
             if self._resume_loop is not outer:
                 _set_running_loop(outer)
 
-    def close(self) -> None:
+    def close(self, cleanup: Cleanup | None = None) -> None:
         """The consumer left early: stop the run where it handed over its last item.
 
         The node that handed it over gets ``RunCancelled`` (a sync node) or is cancelled (an
-        async one) right there, so the run stops without waiting for its next chunk; the
-        run's task is cancelled, and this returns once the run has unwound.
+        async one) right there, so the run stops without waiting for its next chunk. The
+        run is cancelled once, as ``task.cancel()`` does: an async node's cleanup (``finally:
+        await ...``) runs on uncancelled, for up to ``cleanup.grace`` seconds. This returns
+        once the run has unwound.
         """
         if self._resume is None:  # never started
             if self._coro is not None:
@@ -433,19 +439,42 @@ class GreenRun:
             return  # over, or dropped in another thread: it stops at its next chunk itself
         self._closing = True
         self._driving = self._error = None
-        if self._task is not None:
-            self._task.cancel()
-        stop: BaseException = (
-            RunCancelled("the consumer stopped reading the stream")
-            if self._resume_loop is None  # a sync node: no loop is running where it waits
-            else asyncio.CancelledError()
-        )
+        task, loop, target = self._task, self._resume_loop, self._resume
+        timer = None
+        resume: Callable[[], Any]
+        if loop is None:  # a sync node: no loop is running where it waits
+            if task is not None:
+                task.cancel()
+            resume = functools.partial(
+                target.throw, RunCancelled("the consumer stopped reading the stream")
+            )
+        else:
+            if task is not None and cleanup is not None and cleanup.grace is not None:
+                timer = loop.call_later(cleanup.grace, _overran, task, cleanup)
+            if task is None or asyncio.current_task(loop) is task:
+                # handed over from the run's own task: cancel it right there (only there,
+                # not in its task as well, or its cleanup would be cancelled a second time)
+                resume = functools.partial(target.throw, asyncio.CancelledError())
+            else:  # from a task it started, or a callback: cancel the run's task, once
+                task.cancel()
+                resume = target.switch
         self.items.clear()
-        _set_running_loop(self._resume_loop)
+        _set_running_loop(loop)
         try:
-            self._resume.throw(stop)
+            resume()
         finally:
             _set_running_loop(self._outer)
         while not self.done:
             self.items.clear()
             self.pump()
+        if timer is not None:
+            timer.cancel()
+        if cleanup is not None:
+            cleanup.report("close()")
+
+
+def _overran(task: asyncio.Task[Any], cleanup: Cleanup) -> None:
+    """The grace of a closed run ran out: cancel what still unwinds, once more."""
+    if not task.done():
+        cleanup.expire()
+        task.cancel()

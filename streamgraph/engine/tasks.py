@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
-from streamgraph.engine.context import _TASK, TaskContext
+from streamgraph.engine.context import _TASK, TaskContext, reset_var
 from streamgraph.engine.green import task_point
 from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
@@ -156,7 +156,7 @@ class TaskRunner:
                     await fut
         except BaseException:
             for t in tasks:
-                t.ctx.cancelled = True
+                t.ctx.stop()
             await cancel_and_wait([f for f in futures if not f.done()])
             raise
         for task in batch:
@@ -248,7 +248,7 @@ class TaskRunner:
             with run.lock:
                 run.live_tasks.add(task.ctx)
             if run.cancelled:
-                task.ctx.cancelled = True
+                task.ctx.stop()
         task.scope = open_task_scope(task.ctx)
 
     def _exit(self, task: Task) -> None:
@@ -348,4 +348,4 @@ class _Running:
                 self.runner._failed(self.task, exc)
         finally:
             self.runner._exit(self.task)
-            _TASK.reset(self.token)
+            reset_var(_TASK, self.token)

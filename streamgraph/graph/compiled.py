@@ -18,7 +18,8 @@ from streamgraph._ids import new_id
 from streamgraph.config import RunnableConfig
 from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
-from streamgraph.engine.driver import InlineRun
+from streamgraph.engine.driver import DropWatch, InlineRun
+from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE, Cleanup, check_cleanup_grace
 from streamgraph.engine.green import GreenRun, run_here
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.plan import GraphPlan
@@ -96,10 +97,18 @@ class CompiledStateGraph:
 
     stream_mode: str = "updates"
 
-    def __init__(self, builder: StateGraph[Any], *, name: str, debug: bool = False) -> None:
+    def __init__(
+        self,
+        builder: StateGraph[Any],
+        *,
+        name: str,
+        debug: bool = False,
+        cleanup_grace: float | None = DEFAULT_CLEANUP_GRACE,
+    ) -> None:
         self.builder = builder
         self.name = name
         self.debug = debug
+        self.cleanup_grace = check_cleanup_grace(cleanup_grace)
         self.plan = GraphPlan(builder)
 
     @property
@@ -214,9 +223,9 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                green.close()
+                green.close(Cleanup(graph_run.run, self.cleanup_grace))
 
-    async def astream(
+    def astream(
         self,
         input: Any,
         config: RunnableConfig | None = None,
@@ -230,10 +239,29 @@ class CompiledStateGraph:
 
         async for chunk, meta in graph.astream(inputs, stream_mode="messages"):
             await websocket.send_text(chunk.content)
+
+        Leaving the loop early stops the run: ``aclose()`` lets the nodes' cleanup finish
+        (see ``cleanup_grace``); a stream dropped unclosed is stopped where it was dropped.
         """
+        watch = DropWatch()
+        stream = self._astream(input, config, stream_mode, subgraphs, context, version, watch)
+        watch.watch(stream)
+        return stream
+
+    async def _astream(
+        self,
+        input: Any,
+        config: RunnableConfig | None,
+        stream_mode: Any,
+        subgraphs: bool,
+        context: Any,
+        version: str,
+        watch: DropWatch,
+    ) -> AsyncGenerator[Any, None]:
         bus = AsyncBus(asyncio.get_running_loop())
         graph_run = self._root_run(config, stream_mode, subgraphs, version, bus.put, context)
         inline = InlineRun(graph_run.execute(input), bus)
+        watch.arm(inline, graph_run.run.cancel)
         items = bus.items
         finished = False
         try:
@@ -249,7 +277,9 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                await inline.cancel()
+                cleanup = Cleanup(graph_run.run, self.cleanup_grace)
+                await inline.cancel(cleanup)
+                cleanup.report("aclose()")
 
     # -- invoking ----------------------------------------------------------------------
     def invoke(

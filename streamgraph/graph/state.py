@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE
 from streamgraph.errors import (
     ConfigurationError,
     GraphSetupError,
@@ -260,8 +261,17 @@ class StateGraph(Generic[StateT]):
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         store: Any = None,
+        cleanup_grace: float | None = DEFAULT_CLEANUP_GRACE,
     ) -> CompiledStateGraph:
-        """Check the graph and return a runnable :class:`CompiledStateGraph`."""
+        """Check the graph and return a runnable :class:`CompiledStateGraph`.
+
+        ``cleanup_grace``: seconds that stopping a stream (``close()``, ``aclose()``,
+        ``break``) leaves a cancelled async node's cleanup (``finally: await ...``) to
+        finish before cancelling it again with a ``CleanupTimeoutWarning``; ``None``
+        waits as long as it takes::
+
+            graph = builder.compile(cleanup_grace=10.0)
+        """
         for option, value in (
             ("checkpointer", checkpointer),
             ("interrupt_before", interrupt_before),
@@ -276,7 +286,9 @@ class StateGraph(Generic[StateT]):
         self.validate()
         from streamgraph.graph.compiled import CompiledStateGraph
 
-        return CompiledStateGraph(self, name=name or "LangGraph", debug=debug)
+        return CompiledStateGraph(
+            self, name=name or "LangGraph", debug=debug, cleanup_grace=cleanup_grace
+        )
 
 
 def _name_of(fn: Any) -> str:

@@ -48,7 +48,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise MissingDependencyError("langchain-core", "langchain") from exc
 
-from streamgraph.engine.context import TaskContext, current_task
+from streamgraph.engine.context import TaskContext, current_task, reset_var
 from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage, message_to_dict
 from streamgraph.messages.langchain import from_langchain
 from streamgraph.models.call import LLMCall
@@ -77,6 +77,9 @@ class MessagesCallbackHandler(BaseCallbackHandler):
     def __init__(self) -> None:
         super().__init__()
         self._calls: dict[UUID, LLMCall] = {}
+        # the calls of each task: LangChain reports no end for a call whose task was
+        # cancelled while it awaited (``ainvoke``), so they are dropped when the task ends
+        self._by_task: dict[TaskContext, set[UUID]] = {}
 
     def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
         """Runnables' outputs pass through untouched; only model tokens matter here."""
@@ -107,6 +110,7 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         rest = {k: v for k, v in given.items() if not k.startswith("ls_") and k not in _TRACING}
         call = LLMCall.begin(None, tags=tags or (), metadata=rest, ls_params=ls_params)
         self._calls[run_id] = call
+        self._by_task.setdefault(task, set()).add(run_id)
 
     def on_llm_new_token(
         self,
@@ -138,7 +142,7 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         tags: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        call = self._calls.pop(run_id, None)
+        call = self._take(run_id)
         if call is None:
             return
         reply = _reply_of(response)
@@ -166,7 +170,22 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         tags: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._calls.pop(run_id, None)
+        self._take(run_id)
+
+    def _take(self, run_id: UUID) -> LLMCall | None:
+        call = self._calls.pop(run_id, None)
+        if call is not None:
+            runs = self._by_task.get(call.ctx)
+            if runs is not None:
+                runs.discard(run_id)
+        return call
+
+    def forget(self, task: TaskContext) -> None:
+        """Drop the calls of ``task``, which has ended: none of them can stream any more."""
+        runs = self._by_task.pop(task, None)
+        if runs:
+            for run_id in tuple(runs):
+                self._calls.pop(run_id, None)
 
 
 _HANDLER = MessagesCallbackHandler()
@@ -209,10 +228,11 @@ class _TaskScope:
             self._ctx.config["callbacks"] = _with_handler(own)
 
     def __exit__(self, *exc_info: object) -> None:
+        _HANDLER.forget(self._ctx)
         if self._saved is not None:
             self._ctx.config["callbacks"] = self._saved
         if self._token is not None:
-            var_child_runnable_config.reset(self._token)
+            reset_var(var_child_runnable_config, self._token)
 
 
 def _has_handler(callbacks: Any) -> bool:

@@ -9,10 +9,12 @@ completeness check, and the translation of SDK errors around every call.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from streamgraph.engine.context import abort_on_stop
 from streamgraph.errors import (
     AuthenticationError,
     BadRequestError,
@@ -28,6 +30,7 @@ from streamgraph.messages.ai import AIMessage, AIMessageChunk
 from streamgraph.models._sdk import (
     DEFAULT_TIMEOUT,
     ClientPool,
+    hang_up,
     import_sdk,
     shared_ssl_context,
     split_known,
@@ -194,7 +197,12 @@ class SDKChatModel(BaseChatModel, Generic[T]):
 
     def _stream(self, request: ChatRequest) -> Iterator[AIMessageChunk]:
         call = _StreamCall(self)
-        with call, self._send(self._sync_client(), request, stream=True) as events:
+        with (
+            call,
+            self._send(self._sync_client(), request, stream=True) as events,
+            # stopping the run hangs up at once, even while a read waits in a worker thread
+            abort_on_stop(functools.partial(hang_up, events)),
+        ):
             for event in events:
                 yield from call.feed(event)
         yield from call.end()

@@ -11,6 +11,7 @@ import asyncio
 import email.utils
 import importlib
 import inspect
+import socket
 import threading
 import time
 import weakref
@@ -23,6 +24,7 @@ from streamgraph.errors import MissingDependencyError
 
 __all__ = [
     "ClientPool",
+    "hang_up",
     "import_sdk",
     "parse_retry_after",
     "shared_ssl_context",
@@ -155,6 +157,24 @@ class _LoopClient:
         if not self.closed:
             self.closed = True
             await self.client.close()
+
+
+def hang_up(stream: Any) -> None:
+    """End an SDK stream's connection at once; safe from any thread.
+
+    A sync read blocked on a silent provider cannot be interrupted in its own thread, so
+    the socket is shut down under it: the read returns, the SDK raises, and the stream is
+    closed in its own thread as usual. Does nothing where the socket cannot be reached.
+    """
+    response = getattr(stream, "response", None)
+    network = (getattr(response, "extensions", None) or {}).get("network_stream")
+    get_extra_info = getattr(network, "get_extra_info", None)
+    sock = get_extra_info("socket") if get_extra_info is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # closed already
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:

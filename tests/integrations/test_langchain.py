@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from streamgraph import START, MessagesState, StateGraph
 from streamgraph.engine.context import metadata_scope
 from streamgraph.errors import MissingDependencyError, RunCancelled
 from streamgraph.graph import CompiledStateGraph
-from streamgraph.integrations.langchain import MessagesCallbackHandler, to_langchain
+from streamgraph.integrations.langchain import _HANDLER, MessagesCallbackHandler, to_langchain
 from streamgraph.messages import AIMessage, AIMessageChunk, HumanMessage
 
 TIMEOUT = 10.0
@@ -501,6 +502,133 @@ def test_stopping_the_stream_stops_a_sync_node_at_its_langchain_token() -> None:
     assert stopped.is_set()
     assert probe.closed.is_set()
     assert probe.produced == 3
+
+
+class AsyncGatedChatModel(GatedChatModel):
+    """:class:`GatedChatModel` with a native async stream (LangChain would otherwise step the
+    sync one in an executor thread, which cancelling cannot stop)."""
+
+    async def _astream(
+        self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        try:
+            for i in range(self.tokens):
+                await asyncio.sleep(TIMEOUT if i == self.gate_at else 0)  # as a socket read
+                self.probe.produced += 1
+                yield ChatGenerationChunk(message=lc.AIMessageChunk(content=f" t{i}"))
+        finally:
+            self.probe.closed.set()
+
+
+class RunRecorder(BaseCallbackHandler):
+    """A user's handler on the model: which LangChain runs started, and how each one ended."""
+
+    run_inline = True  # called where LangChain reports, not in an executor thread
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+        self.ended: list[tuple[Any, str]] = []
+        self.done = threading.Event()
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any, **_: Any) -> None:
+        self.started.append(run_id)
+
+    def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
+        self.ended.append((run_id, "end"))
+        self.done.set()
+
+    def on_llm_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+        self.ended.append((run_id, type(error).__name__))
+        self.done.set()
+
+
+def _unraisable_during_gc(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What the garbage collector could not raise while collecting now."""
+    caught: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", caught.append)
+    gc.collect()
+    monkeypatch.undo()
+    return caught
+
+
+class ConsumerError(Exception):
+    """What the consumer's loop body raises."""
+
+
+CONSUMER_FAILS = [
+    ("stream", sync_invoke),
+    ("stream", async_invoke),
+    ("stream", async_stream),
+    ("astream", sync_invoke),
+    ("astream", sync_stream),
+    ("astream", async_invoke),
+    ("astream", async_stream),
+]
+
+
+@pytest.mark.parametrize(
+    ("door", "make_node"), CONSUMER_FAILS, ids=[f"{d}-{m.__name__}" for d, m in CONSUMER_FAILS]
+)
+async def test_a_consumer_raising_mid_stream_closes_the_langchain_run_as_its_loop_exits(
+    door: str, make_node: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe, recorder = Probe(), RunRecorder()
+    open_calls = dict(_HANDLER._calls)
+    is_async = make_node.__name__.startswith("async")
+    model_class = AsyncGatedChatModel if is_async else GatedChatModel
+    model: Any = model_class(probe=probe, gate_at=10**6, callbacks=[recorder])
+    graph = one_node(make_node(model))
+    with pytest.raises(ConsumerError):
+        if door == "stream":
+            for _chunk in graph.stream(INPUTS, stream_mode="messages"):
+                raise ConsumerError
+        else:
+            async for _chunk in graph.astream(INPUTS, stream_mode="messages"):
+                raise ConsumerError
+    if door == "astream" and (not is_async or make_node is async_invoke):
+        # the model streams elsewhere: a sync node in a worker thread stops at its next
+        # token, the task that LangChain's ainvoke streams in is cancelled (bounded wait)
+        assert await asyncio.to_thread(probe.closed.wait, TIMEOUT)
+    else:  # unwound as the loop exits: the model's stream is closed already
+        assert probe.closed.is_set()
+    assert len(recorder.started) == 1
+    if make_node is not async_invoke:
+        # LangChain reports the end itself, from the node's thread or (async) from a task of
+        # its own; its ainvoke reports none when its task is cancelled, as under task.cancel()
+        assert await asyncio.to_thread(recorder.done.wait, TIMEOUT)
+        (run_id, how), *more = recorder.ended
+        assert run_id == recorder.started[0] and more == []
+        assert how in ("RunCancelled", "CancelledError")
+    assert _HANDLER._calls == open_calls  # no call of this run left in streamgraph's handler
+    assert _unraisable_during_gc(monkeypatch) == []
+
+
+@pytest.mark.parametrize("make_node", [async_stream, async_invoke], ids=lambda f: f.__name__)
+def test_a_stream_kept_past_its_loop_is_collected_without_errors(
+    make_node: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as when a failed test's traceback keeps the stream until after its loop has closed:
+    # the collector closes the run, outside its context, and nothing may fail there
+    model: Any = AsyncGatedChatModel(probe=Probe(), gate_at=10**6)
+    graph = one_node(make_node(model))
+    kept: list[Any] = []
+
+    async def consume() -> None:
+        stream = graph.astream(INPUTS, stream_mode="messages")
+        kept.append(stream)
+        async for _chunk in stream:
+            raise ConsumerError
+
+    loop = asyncio.new_event_loop()
+    with pytest.raises(ConsumerError):
+        loop.run_until_complete(consume())
+    loop.close()
+    caught: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", caught.append)
+    kept.clear()
+    gc.collect()
+    monkeypatch.undo()
+    assert caught == []
 
 
 def test_to_langchain_is_the_reverse_of_from_langchain() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any, cast
 
 import pytest
 
+from streamgraph import START, MessagesState, StateGraph
+from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessageChunk
 from streamgraph.models.base import BaseChatModel
 from streamgraph.testing import MockProviderServer, Reply, Text
@@ -107,3 +110,59 @@ async def test_the_model_is_reusable_after_a_cancelled_stream(
     next(stream)
     stream.close()
     assert "".join(str(c.content) for c in model.stream("hi")) == "again"
+
+
+def _worker_thread_graph(
+    model: BaseChatModel, door: str, seen: list[type[BaseException]]
+) -> tuple[Any, threading.Event]:
+    """A graph whose sync node ``talk`` calls ``model`` in a worker thread, and an event
+    set when ``talk`` has ended (what it raised goes to ``seen``).
+
+    Under ``astream`` every sync node runs in a worker; under ``stream`` a lone one runs in
+    the consumer's thread, so ``talk`` gets a sibling to make the step parallel.
+    """
+    done = threading.Event()
+
+    def talk(state: MessagesState) -> dict[str, Any]:
+        assert threading.current_thread() is not threading.main_thread()
+        try:
+            return {"messages": [model.invoke(state["messages"])]}
+        except BaseException as exc:
+            seen.append(type(exc))
+            raise
+        finally:
+            done.set()
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("talk", talk)
+    builder.add_edge(START, "talk")
+    if door == "stream":
+        builder.add_node("sibling", lambda state: {})
+        builder.add_edge(START, "sibling")
+    return builder.compile(), done
+
+
+@pytest.mark.parametrize("door", ["astream", "stream"])
+async def test_stopping_a_run_hangs_up_on_a_silent_provider_under_a_worker_thread_node(
+    server: MockProviderServer, make_model: MakeModel, door: str
+) -> None:
+    # the provider goes silent after one token; the read timeout (60 s) is far away
+    server.enqueue(Reply(Text.tokens(50), hold_after=1))
+    seen: list[type[BaseException]] = []
+    graph, talk_done = _worker_thread_graph(make_model(timeout=60.0), door, seen)
+    inputs = {"messages": [("user", "hi")]}
+    if door == "astream":
+        astream = graph.astream(inputs, stream_mode="messages")
+        chunk, _ = await astream.__anext__()
+        await astream.aclose()
+    else:
+        stream = graph.stream(inputs, stream_mode="messages")
+        chunk, _ = next(stream)
+        stream.close()
+    assert chunk.content == "tok0 "
+    record = server.last_request
+    assert await asyncio.to_thread(record.disconnected.wait, BOUND)
+    assert not record.completed.is_set()
+    # the node, unblocked, stops with RunCancelled rather than a provider error
+    assert await asyncio.to_thread(talk_done.wait, BOUND)
+    assert seen == [RunCancelled]
