@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from streamgraph._compat import Self
+from streamgraph.config import check_config
 from streamgraph.errors import ConfigurationError
 from streamgraph.messages import (
     AIMessage,
@@ -224,7 +225,7 @@ class BaseChatModel:
         tokens (no ``messages`` mode) unless ``streaming=True`` asks for it.
         """
         request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
+        call = LLMCall.begin(self, None if config is None else check_config(config))
         whole = (
             self.disable_streaming is True
             or self.streaming is False
