@@ -190,9 +190,9 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     ) -> None:
         # Written out in full rather than calling AIMessage.__init__: this runs once per token.
         # Containers left out stay None until read, so a chunk with only text is one object.
-        # Only content and id are checked here, in two identity tests for a token's chunk (text
+        # Only content and id are checked here: two identity tests for a token's chunk (text
         # and a str id). The other fields are checked where chunks are merged, and content
-        # blocks in depth when the chunks become a whole message.
+        # blocks in depth, when the chunks become a whole message.
         if content.__class__ is not str or (id.__class__ is not str and id is not None):
             content, id, additional_kwargs, response_metadata = checked_fields(
                 "AIMessageChunk",
@@ -265,12 +265,17 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             content if isinstance(content, str) else list(content),
             id=self.id,
             name=self.name,
-            additional_kwargs=dict(extra) if extra else None,
-            response_metadata=dict(metadata) if metadata else None,
+            # a container of the wrong type goes on as it is, for AIMessage to refuse by name
+            additional_kwargs=_copied(extra),
+            response_metadata=_copied(metadata),
             tool_calls=calls,
             invalid_tool_calls=invalid,
             usage_metadata=self.usage_metadata,
         )
+
+
+def _copied(container: Any) -> Any:
+    return (dict(container) or None) if isinstance(container, dict) else container
 
 
 def _bad_usage(value: object) -> InvalidMessageError:
@@ -310,6 +315,11 @@ def _complete_tool_calls(
     invalid: list[InvalidToolCall] = []
     for chunk in chunks:
         name, raw, call_id = chunk.get("name"), chunk.get("args"), chunk.get("id")
+        if raw is not None and not isinstance(raw, str):
+            raise InvalidMessageError(
+                f"a tool call chunk's 'args' must be a str of JSON text (or None), got "
+                f"{shown(raw)}; pass the arguments as a dict in tool_calls instead"
+            )
         try:
             args = json.loads(raw, strict=False) if raw else {}
         except ValueError as exc:

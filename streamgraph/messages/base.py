@@ -200,7 +200,7 @@ class BaseMessage:
         """The model's reasoning: ``additional_kwargs["reasoning_content"]`` followed by the text
         of any thinking or reasoning blocks in ``content``."""
         extra = self._additional_kwargs
-        head = "" if extra is None else extra.get("reasoning_content", "")
+        head = extra.get("reasoning_content", "") if isinstance(extra, dict) else ""
         parts = [head if isinstance(head, str) else ""]
         if not isinstance(self.content, str):
             parts.extend(_block_reasoning(block) for block in self.content)
