@@ -50,8 +50,7 @@ def check_config(config: object) -> RunnableConfig:
         return {}
     if not isinstance(config, Mapping):
         raise InvalidConfigError(
-            f"config must be a dict, got {_shown(config)}; pass e.g. "
-            f"graph.invoke(inputs, {_EXAMPLE}) or config=None"
+            f"config must be a dict such as {_EXAMPLE} (or None), got {_shown(config)}"
         )
     cfg: dict[str, Any] = dict(config)
     if cfg.get("tags") is not None:

@@ -147,7 +147,7 @@ class BaseChatModel:
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> Self:
         """A copy with extra ``tags`` and ``metadata`` (e.g. ``with_config(tags=["nostream"])``)."""
-        merged: dict[str, Any] = {**(config or {}), **kwargs}
+        merged: dict[str, Any] = dict(check_config({**check_config(config), **kwargs}))
         clone = self._copy()
         clone.tags = list(dict.fromkeys([*self.tags, *merged.pop("tags", [])]))
         clone.metadata = {**self.metadata, **merged.pop("metadata", {})}

@@ -51,7 +51,7 @@ def one_node(fn: Any = bump, schema: Any = State) -> CompiledStateGraph:
 @pytest.mark.parametrize(
     ("config", "needles"),
     [
-        (5, ["config must be a dict", "int 5", "graph.invoke(inputs, {"]),
+        (5, ["config must be a dict such as {'tags': ['t']", "got int 5"]),
         ({"tags": 5}, ["config['tags'] must be a list of str", "int 5"]),
         ({"tags": "abc"}, ["str 'abc'", "{'tags': ['abc']}"]),
         ({"tags": [{}]}, ["must hold only str", "dict {}", "config['metadata']"]),
