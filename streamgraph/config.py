@@ -6,14 +6,16 @@ call in their own thread or asyncio task, sync or async, on every supported Pyth
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
 from streamgraph._compat import TypedDict
 from streamgraph.engine.context import current_task
+from streamgraph.errors import InvalidConfigError
 from streamgraph.types import StreamWriter
 
-__all__ = ["RunnableConfig", "get_config", "get_stream_writer"]
+__all__ = ["RunnableConfig", "check_config", "get_config", "get_stream_writer"]
 
 
 class RunnableConfig(TypedDict, total=False):
@@ -27,6 +29,87 @@ class RunnableConfig(TypedDict, total=False):
     max_concurrency: int | None
     recursion_limit: int
     configurable: dict[str, Any]
+
+
+_EXAMPLE = "{'tags': ['t'], 'metadata': {'k': 'v'}, 'configurable': {'thread_id': '1'}}"
+
+
+def check_config(config: object) -> RunnableConfig:
+    """``config`` checked and copied into a fresh dict, once, where a run starts.
+
+    Accepts what LangGraph accepts: ``None`` or any mapping; ``tags`` as a list, tuple or set
+    of str; ``metadata`` and ``configurable`` as mappings (copied into dicts);
+    ``recursion_limit`` and ``max_concurrency`` as positive ints. Keys it does not know pass
+    through untouched. Anything else raises :class:`~streamgraph.errors.InvalidConfigError`
+    saying what to pass instead, before any node runs.
+
+    >>> check_config({"tags": ("a", "b")})["tags"]
+    ['a', 'b']
+    """
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise InvalidConfigError(
+            f"config must be a dict such as {_EXAMPLE} (or None), got {_shown(config)}"
+        )
+    cfg: dict[str, Any] = dict(config)
+    if cfg.get("tags") is not None:
+        cfg["tags"] = _tags(cfg["tags"])
+    for key, example in (("metadata", "'user': 'ada'"), ("configurable", "'thread_id': '1'")):
+        value = cfg.get(key)
+        if value is not None:
+            if not isinstance(value, Mapping):
+                raise InvalidConfigError(
+                    f"config[{key!r}] must be a dict, got {_shown(value)}; pass e.g. "
+                    f"{{{key!r}: {{{example}}}}}"
+                )
+            cfg[key] = dict(value)
+    _positive_int(cfg, "recursion_limit", optional=False)
+    _positive_int(cfg, "max_concurrency", optional=True)
+    checked: RunnableConfig = cfg  # type: ignore[assignment]
+    return checked
+
+
+def _tags(value: object) -> list[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidConfigError(
+            f"config['tags'] must be a list of str, got {_shown(value)}; "
+            f"write {{'tags': [{value!r}]}} for one tag"
+            if isinstance(value, str)
+            else f"config['tags'] must be a list of str such as ['a', 'b'], got {_shown(value)}"
+        )
+    if isinstance(value, Mapping):
+        raise InvalidConfigError(
+            f"config['tags'] must be a list of str, got {_shown(value)}; "
+            "put key-value pairs in config['metadata'] instead"
+        )
+    tags = list(value)
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise InvalidConfigError(
+                f"config['tags'] must hold only str, but it holds {_shown(tag)}; "
+                "put other values in config['metadata'] instead"
+            )
+    return tags
+
+
+def _positive_int(cfg: dict[str, Any], key: str, *, optional: bool) -> None:
+    if key not in cfg:
+        return
+    value = cfg[key]
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        none = " or None for no limit" if optional else ""
+        raise InvalidConfigError(
+            f"config[{key!r}] must be a positive int{none}, got {_shown(value)}"
+        )
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    text = f"{text[:60]}..." if len(text) > 60 else text
+    return f"{type(value).__name__} {text}"
 
 
 def _task_or_raise(what: str) -> Any:

@@ -7,12 +7,17 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     ├── GraphSetupError (ValueError)            a graph that cannot be compiled or run as built
     │   ├── UnknownNodeError                      an edge or Send names a node that does not exist
     │   ├── UnreachableNodeError                  a node no edge can ever reach
-    │   └── MissingEntryError                     nothing leaves START
+    │   ├── MissingEntryError                     nothing leaves START
+    │   └── InvalidNodeNameError (TypeError)      a name in an edge or path map that is not a str
     ├── InvalidUpdateError (ValueError)         a node wrote something the state cannot take
+    │   ├── ReducerError (TypeError)              a key's reducer raised; names key and node
+    │   └── StateValidationError (TypeError)      the schema rejected a value; names key, node
     ├── InvalidStreamModeError (ValueError)     an unknown stream mode was asked for
     ├── GraphRecursionError (RecursionError)    the run hit ``recursion_limit``
     ├── MessageCoercionError (ValueError)       input that cannot be turned into a message
+    │   └── InvalidMessageError (TypeError)       a message field of the wrong type
     ├── ConfigurationError (ValueError)         a bad option: model, tool or config
+    │   └── InvalidConfigError (TypeError)        a run's config of the wrong shape
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
     ├── ToolError (ValueError)                  a tool was given bad arguments or failed
     ├── CleanupTimeoutWarning (RuntimeWarning)  a stopped node's cleanup outlasted its grace period
@@ -27,6 +32,9 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
 
     RunCancelled (BaseException)                raised inside a sync node whose run was stopped
 
+The classes marked ``(TypeError)`` derive from both builtins (``ValueError`` through their parent),
+so code that caught the ``TypeError`` such input used to raise keeps working.
+
 A user's exception raised in a node is never wrapped: it reaches the caller as the same
 object, with the node's name recorded in ``exc.streamgraph_node``.
 """
@@ -40,6 +48,9 @@ __all__ = [
     "ConfigurationError",
     "GraphRecursionError",
     "GraphSetupError",
+    "InvalidConfigError",
+    "InvalidMessageError",
+    "InvalidNodeNameError",
     "InvalidStreamModeError",
     "InvalidUpdateError",
     "MessageCoercionError",
@@ -50,7 +61,9 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "ReducerError",
     "RunCancelled",
+    "StateValidationError",
     "StreamGraphError",
     "StreamInterruptedError",
     "ToolError",
@@ -79,8 +92,48 @@ class MissingEntryError(GraphSetupError):
     """No edge leaves START, so the graph has nowhere to begin."""
 
 
+class InvalidNodeNameError(GraphSetupError, TypeError):
+    """A node name that is not a non-empty ``str``: in ``add_node``, an edge or a path map."""
+
+
 class InvalidUpdateError(StreamGraphError, ValueError):
-    """A node returned something the state cannot take (unknown key, not a mapping, ...)."""
+    """A node (or the graph input) wrote something the state cannot take (unknown key, not a
+    mapping, ...), or a conditional edge returned something that is not a destination."""
+
+
+class ReducerError(InvalidUpdateError, TypeError):
+    """The reducer of a state key raised while folding in a write.
+
+    ``key`` is the state key, ``node`` the node whose write it was (``"the graph input"`` for
+    the run's input) and ``__cause__`` the reducer's own exception.
+    """
+
+    def __init__(self, message: str, *, key: str, node: str | None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.node = node
+
+
+class StateValidationError(InvalidUpdateError, TypeError):
+    """The state schema (a pydantic model or dataclass) rejected the state's values.
+
+    ``keys`` are the offending state keys (when the schema says), ``node`` the node whose input
+    was being built (``None`` for the run's output) and ``writers`` the node that last wrote each
+    offending key. The schema's own error (e.g. pydantic's ``ValidationError``) is ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        keys: tuple[str, ...],
+        node: str | None,
+        writers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.keys = keys
+        self.node = node
+        self.writers = writers or {}
 
 
 class InvalidStreamModeError(StreamGraphError, ValueError):
@@ -95,8 +148,18 @@ class MessageCoercionError(StreamGraphError, ValueError):
     """A value cannot be turned into a message."""
 
 
+class InvalidMessageError(MessageCoercionError, TypeError):
+    """A message built with a field of the wrong type: an ``id`` that is not a str, content
+    that is not text and blocks, a tool call whose ``args`` are not a dict, ..."""
+
+
 class ConfigurationError(StreamGraphError, ValueError):
     """An option given to a model, tool or run is not valid."""
+
+
+class InvalidConfigError(ConfigurationError, TypeError):
+    """A run's ``config`` that is not a mapping, or holds a value of the wrong type or range
+    (``tags`` not a list of str, ``configurable`` not a mapping, ``recursion_limit`` < 1, ...)."""
 
 
 class MissingDependencyError(StreamGraphError, ImportError):

@@ -23,6 +23,8 @@ from streamgraph.types import Send
 
 __all__ = ["GraphRun"]
 
+_INPUT = "the graph input"
+
 
 class GraphRun:
     """One execution of one graph (the root, or a subgraph inside a task)."""
@@ -45,6 +47,7 @@ class GraphRun:
         self.channels = plan.channels
         self.values: dict[str, Any] = {k: ch.initial() for k, ch in self.channels.items()}
         self.join_seen: dict[Join, set[str]] = {}
+        self.written_by: dict[str, str] = {}  # who last wrote each key, for error messages
         self.recursion_limit = int(config.get("recursion_limit", 25))
         self.runner = TaskRunner(self, parent_checkpoint_ns, inline_sync, context)
         self.want_values = run.wants(ns, "values")
@@ -70,46 +73,49 @@ class GraphRun:
             routes = []
             for task in tasks:
                 routes.extend(task.routes)
-            self._apply([t.writes for t in tasks])
+            self._apply([t.writes for t in tasks], [f"node {t.name!r}" for t in tasks])
             self._emit_values()
         return self.output()
 
     def output(self) -> Any:
         """The output state, shaped by the output schema."""
         values = {k: self.values[k] for k in self.plan.output_keys if k in self.values}
-        return self.plan.output_schema.build(values)
+        return self.plan.output_schema.build(values, writers=self.written_by)
 
     # -- input and barrier -------------------------------------------------------------
     def _apply_input(self, graph_input: Any) -> None:
         schema = self.plan.input_schema
         writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
-        writes = coerce_message_writes(writes, self.plan.message_keys)
+        writes = coerce_message_writes(writes, self.plan.message_keys, _INPUT)
         if self.run.capture:
             for key in self.plan.message_keys & writes.keys():
                 for message in writes[key]:
                     if message.id:
                         self.run.mark_seen(message.id)
-        self._apply([writes])
+        self._apply([writes], [_INPUT])
         self._emit_values()
 
-    def _apply(self, all_writes: Sequence[dict[str, Any]]) -> None:
+    def _apply(self, all_writes: Sequence[dict[str, Any]], writers: Sequence[str]) -> None:
         pending: dict[str, list[Any]] = {}
-        for writes in all_writes:
+        by: dict[str, list[str]] = {}
+        for who, writes in zip(writers, all_writes, strict=True):
             for key, value in writes.items():
                 pending.setdefault(key, []).append(value)
+                by.setdefault(key, []).append(who)
         for key, values in pending.items():
-            self.values[key] = self.channels[key].fold(self.values[key], values)
+            self.values[key] = self.channels[key].fold(self.values[key], values, by[key])
+            self.written_by[key] = by[key][-1]
 
     def _emit_values(self) -> None:
         if self.want_values:
             self.run.send(self.ns, "values", self.output())
 
     # -- routing -----------------------------------------------------------------------
-    def local_state(self, writes: dict[str, Any]) -> dict[str, Any]:
+    def local_state(self, writes: dict[str, Any], who: str) -> dict[str, Any]:
         """The state as one task sees it: the step's starting values plus its own writes."""
         values = dict(self.values)
         for key, value in writes.items():
-            values[key] = self.channels[key].fold(values[key], [value])
+            values[key] = self.channels[key].fold(values[key], [value], (who,))
         return values
 
     async def _routes_from(
@@ -121,7 +127,9 @@ class GraphRun:
         routes.extend((join, source) for join in plan.joins_by_source.get(source, ()))
         branches = plan.branches.get(source)
         if branches:
-            state = plan.state_schema.build(values)
+            state = plan.state_schema.build(
+                values, reader=f"the conditional edge from {source!r}", writers=self.written_by
+            )
             for branch in branches:
                 routes.extend(await self._follow(branch, state))
         for target in goto:
@@ -139,12 +147,18 @@ class GraphRun:
         out: list[str | Send] = []
         for item in items:
             if branch.path_map is not None and not isinstance(item, Send):
-                if item not in branch.path_map:
+                if not _in_map(item, branch.path_map):
                     raise InvalidUpdateError(
                         f"the conditional edge from {branch.source!r} returned {item!r}, which is "
                         f"not in its path map {sorted(map(str, branch.path_map))}"
                     )
                 item = branch.path_map[item]
+            elif item is None:
+                raise InvalidUpdateError(
+                    f"the conditional edge from {branch.source!r} returned None; return a node "
+                    "name, END to finish, Send objects or a list of those (an empty list goes "
+                    "nowhere)"
+                )
             out.extend(self._check_target(item, f"the conditional edge from {branch.source!r}"))
         return out
 
@@ -183,5 +197,13 @@ class GraphRun:
 
     async def routes_after(self, task: Task) -> None:
         """Fill in ``task.routes`` once its node has returned."""
-        values = self.local_state(task.writes) if self.plan.branches.get(task.name) else {}
+        who = f"node {task.name!r}"
+        values = self.local_state(task.writes, who) if self.plan.branches.get(task.name) else {}
         task.routes = await self._routes_from(task.name, values, task.goto)
+
+
+def _in_map(item: Any, path_map: dict[Any, str]) -> bool:
+    try:
+        return item in path_map
+    except TypeError:  # an unhashable value cannot be a key of the path map
+        return False

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from streamgraph.engine.channels import add_context
 from streamgraph.engine.context import FrozenMetadata, TaskContext
+from streamgraph.errors import StreamGraphError
 from streamgraph.messages import BaseMessage, coerce_message_update
 
 __all__ = ["coerce_message_writes", "emit_returned_messages", "message_metadata"]
@@ -17,8 +19,10 @@ def message_metadata(ctx: TaskContext, extra: dict[str, Any] | None = None) -> F
     return FrozenMetadata(meta)
 
 
-def coerce_message_writes(writes: dict[str, Any], message_keys: Iterable[str]) -> dict[str, Any]:
-    """Turn the values written to message keys into messages with ids, once.
+def coerce_message_writes(
+    writes: dict[str, Any], message_keys: Iterable[str], who: str
+) -> dict[str, Any]:
+    """Turn the values written by ``who`` to message keys into messages with ids, once.
 
     The reducer later receives these same objects, so the id a message is streamed
     under is the id it keeps in the state.
@@ -28,7 +32,11 @@ def coerce_message_writes(writes: dict[str, Any], message_keys: Iterable[str]) -
         return writes
     out = dict(writes)
     for key in keys:
-        out[key] = coerce_message_update(writes[key])
+        try:
+            out[key] = coerce_message_update(writes[key])
+        except StreamGraphError as exc:
+            add_context(exc, f"state key {key!r}, written by {who}")
+            raise
     return out
 
 
@@ -39,7 +47,7 @@ def emit_returned_messages(
     run = ctx.run
     if not run.capture:
         return writes
-    writes = coerce_message_writes(writes, message_keys)
+    writes = coerce_message_writes(writes, message_keys, f"node {ctx.node!r}")
     fresh: list[Any] = []
     for value in writes.values():
         items = value if isinstance(value, list) else [value]

@@ -82,7 +82,9 @@ class TaskRunner:
     # -- building tasks ----------------------------------------------------------------
     def pull_task(self, name: str, step: int) -> Task:
         spec = self.graph.plan.nodes[name]
-        node_input = spec.input_schema.build(self.graph.values)
+        node_input = spec.input_schema.build(
+            self.graph.values, reader=f"node {name!r}", writers=self.graph.written_by
+        )
         return self._task(spec, node_input, step, (_PULL, name), self.graph.plan.triggers[name])
 
     def push_task(self, send: Send, index: int, step: int) -> Task:

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
-from streamgraph.config import RunnableConfig
+from streamgraph.config import RunnableConfig, check_config
 from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
 from streamgraph.engine.driver import DropWatch, InlineRun
@@ -68,20 +68,8 @@ def _shape(tagged: bool, subgraphs: bool, version: str) -> Shape:
     return payload_only
 
 
-def _config(config: RunnableConfig | None) -> RunnableConfig:
-    cfg: RunnableConfig = dict(config or {})  # type: ignore[assignment]
-    limit = cfg.get("recursion_limit", 25)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise ConfigurationError(f"recursion_limit must be a positive int, got {limit!r}")
-    concurrency = cfg.get("max_concurrency")
-    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
-        raise ConfigurationError(f"max_concurrency must be a positive int, got {concurrency!r}")
-    return cfg
-
-
-def _inherit(parent: TaskContext, config: RunnableConfig | None) -> RunnableConfig:
+def _inherit(parent: TaskContext, given: RunnableConfig) -> RunnableConfig:
     """The config of a graph run inside ``parent``'s node: the node's, then what was given."""
-    given = config or {}
     cfg: RunnableConfig = {**parent.config, **given}
     cfg["tags"] = list(dict.fromkeys([*parent.tags, *(given.get("tags") or [])]))
     cfg["metadata"] = {**parent.user_metadata, **(given.get("metadata") or {})}
@@ -135,7 +123,9 @@ class CompiledStateGraph:
         """A run with its own consumer; inside a node, nested in that node's run."""
         modes, tagged = _modes(stream_mode if stream_mode is not None else self.stream_mode)
         parent = current_task()
-        cfg = _config(_inherit(parent, config) if parent else config)
+        cfg = check_config(config)
+        if parent:
+            cfg = _inherit(parent, cfg)
         run_id = cfg.get("run_id") or (parent.run.run_id if parent else new_id())
         run = RunState(
             run_id=str(run_id),
@@ -160,13 +150,13 @@ class CompiledStateGraph:
     def _nested_run(
         self, parent: TaskContext, config: RunnableConfig | None, context: Any
     ) -> GraphRun:
-        cfg = _inherit(parent, config)
+        cfg = _inherit(parent, check_config(config))
         if context is None:
             context = parent.context
         return GraphRun(
             self.plan,
             parent.run,
-            _config(cfg),
+            cfg,
             ns=parent.child_ns,
             parent_checkpoint_ns=parent.checkpoint_ns,
             context=context,

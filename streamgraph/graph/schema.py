@@ -9,7 +9,7 @@ from typing import Any, get_type_hints
 
 from streamgraph._compat import is_typeddict
 from streamgraph.engine.channels import MISSING, Channel, LastValue, Reducer
-from streamgraph.errors import GraphSetupError, InvalidUpdateError
+from streamgraph.errors import GraphSetupError, InvalidUpdateError, StateValidationError
 
 __all__ = ["StateSchema"]
 
@@ -69,16 +69,56 @@ class StateSchema:
             out[key] = Reducer(key, typ, reducer) if reducer else LastValue(key, typ)
         return out
 
-    def build(self, values: Mapping[str, Any]) -> Any:
-        """The object a node receives: a dict of the keys set so far, or a model instance."""
+    def build(
+        self,
+        values: Mapping[str, Any],
+        *,
+        reader: str | None = None,
+        writers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """The object a node receives: a dict of the keys set so far, or a model instance.
+
+        ``reader`` says who it is built for (``"node 'b'"``; the run's output when ``None``)
+        and ``writers`` who last wrote each key: both are named in a
+        :class:`~streamgraph.errors.StateValidationError` when the schema rejects the values.
+        """
         present = {k: v for k, v in values.items() if v is not MISSING and k in self.hints}
         if self.kind == "pydantic":
-            return self.cls.model_validate(present)
+            try:
+                return self.cls.model_validate(present)
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                raise self._rejected(exc, reader, writers or {}) from exc
         if self.kind == "dataclass":
-            return self.cls(**present)
+            try:
+                return self.cls(**present)
+            except TypeError as exc:  # a field without a default that nothing has written
+                raise self._rejected(exc, reader, writers or {}) from exc
         if self.kind == "dict":
             return {k: v for k, v in values.items() if v is not MISSING}
         return present
+
+    def _rejected(
+        self, exc: Exception, reader: str | None, writers: Mapping[str, str]
+    ) -> StateValidationError:
+        keys = _failed_keys(exc, self.keys)
+        name = getattr(self.cls, "__name__", repr(self.cls))
+        where = f"the input of {reader}" if reader else "the run's output"
+        wrote = [f"{k!r} last written by {writers[k]}" for k in keys if k in writers]
+        unset = [repr(k) for k in keys if k not in writers]
+        told = "; ".join(wrote + ([f"{', '.join(unset)} never written"] if unset else []))
+        shown = ", ".join(map(repr, keys)) or "its values"
+        fix = (
+            "pass a value of the declared type in the input"
+            if writers.get(keys[0] if keys else "") == "the graph input"
+            else "write a value of the declared type, or give the field a default"
+        )
+        return StateValidationError(
+            f"the state schema {name} rejected state key(s) {shown} while building {where}"
+            f"{f' ({told})' if told else ''}; {fix}. The schema said: {exc}",
+            keys=keys,
+            node=reader,
+            writers={k: writers[k] for k in keys if k in writers},
+        )
 
     def read_update(self, value: Any, *, who: str, known: Mapping[str, Channel]) -> dict[str, Any]:
         """A node's return value (or the run input) as ``{key: value}`` writes."""
@@ -97,11 +137,26 @@ class StateSchema:
             )
         unknown = [k for k in update if k not in known]
         if unknown:
+            shown = ", ".join(sorted(map(repr, unknown)))
             raise InvalidUpdateError(
-                f"{who} wrote unknown state key(s) {sorted(unknown)}; the state has "
+                f"{who} wrote unknown state key(s) [{shown}]; the state has "
                 f"{sorted(known)}. Add the key to the state schema or fix the name."
             )
         return update
+
+
+def _failed_keys(exc: Exception, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The state keys a schema's error is about: pydantic's error locations, else the keys
+    the message names."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            found = [e["loc"][0] for e in errors() if e.get("loc")]
+        except Exception:
+            found = []
+        return tuple(dict.fromkeys(str(k) for k in found))
+    text = str(exc)
+    return tuple(k for k in keys if f"'{k}'" in text)
 
 
 def _preview(value: Any) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE
 from streamgraph.errors import (
     ConfigurationError,
     GraphSetupError,
+    InvalidNodeNameError,
     MissingEntryError,
     UnknownNodeError,
     UnreachableNodeError,
@@ -82,6 +83,10 @@ class StateGraph(Generic[StateT]):
         and ``runtime`` keyword parameters. A compiled graph can be a node too.
         """
         if not isinstance(node, str):
+            if action is not None:
+                raise InvalidNodeNameError(
+                    f"a node name must be a str, got {_shown(node)}; add_node('name', fn)"
+                )
             action, node = node, _name_of(node)
         if action is None:
             raise GraphSetupError(f"add_node({node!r}) needs a callable: add_node({node!r}, fn)")
@@ -108,16 +113,20 @@ class StateGraph(Generic[StateT]):
             is_async=is_async,
             inject=inject,
             input_schema=schema,
-            metadata=dict(metadata or {}),
-            tags=tuple(tags or ()),
+            metadata=_node_metadata(node, metadata),
+            tags=_names(tags, f"the tags of node {node!r}", "tag"),
             retry_policy=retry_policy,
             subgraph=subgraph,
-            destinations=tuple(destinations or ()),
+            destinations=_names(destinations, f"the destinations of node {node!r}", "node name"),
             routes_dynamically=subgraph is not None or may_route(action),
         )
         return self
 
     def _check_name(self, name: str) -> None:
+        if not name:
+            raise InvalidNodeNameError(
+                "a node name may not be empty; give the node a name: add_node('name', fn)"
+            )
         if name in (START, END):
             raise GraphSetupError(f"{name!r} is reserved; give the node another name")
         if any(c in name for c in _RESERVED_CHARS):
@@ -147,6 +156,7 @@ class StateGraph(Generic[StateT]):
     # -- edges -------------------------------------------------------------------------
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph[StateT]:
         """``add_edge("a", "b")`` runs b after a; ``add_edge(["a", "b"], "c")`` waits for both."""
+        _check_ref(end_key, "the end of an edge")
         if end_key == START:
             raise GraphSetupError("START cannot be the end of an edge")
         if isinstance(start_key, str):
@@ -154,7 +164,14 @@ class StateGraph(Generic[StateT]):
                 raise GraphSetupError("END cannot be the start of an edge")
             self.edges.append((start_key, end_key))
         else:
+            if not isinstance(start_key, Iterable) or isinstance(start_key, (bytes, Mapping)):
+                raise InvalidNodeNameError(
+                    "the start of an edge must be a node name (str) or a list of them, "
+                    f"got {_shown(start_key)}"
+                )
             sources = tuple(start_key)
+            for source in sources:
+                _check_ref(source, "a start node of a join")
             if not sources:
                 raise GraphSetupError("add_edge() got an empty list of start nodes")
             if START in sources or END in sources:
@@ -169,25 +186,21 @@ class StateGraph(Generic[StateT]):
         path_map: dict[Hashable, str] | Sequence[str] | None = None,
     ) -> StateGraph[StateT]:
         """After ``source``, ``path(state)`` picks the next node(s): a name, list, END or Sends."""
+        _check_ref(source, "the source of a conditional edge")
         if source == END:
             raise GraphSetupError("END cannot be the source of a conditional edge")
         if not callable(path):
             raise GraphSetupError(
                 f"the path of a conditional edge from {source!r} must be callable"
             )
-        mapping: dict[Hashable, str] | None
-        if path_map is None:
-            mapping = None
-        elif isinstance(path_map, dict):
-            mapping = dict(path_map)
-        else:
-            mapping = {name: name for name in path_map}
+        mapping = _path_mapping(source, path_map)
         is_async, inject = inspect_callable(path)
         self.branches.append(Branch(source, path, mapping, is_async, inject))
         return self
 
     def set_entry_point(self, key: str) -> StateGraph[StateT]:
         """Same as ``add_edge(START, key)``."""
+        _check_ref(key, "set_entry_point()'s node")
         return self.add_edge(START, key)
 
     def set_conditional_entry_point(
@@ -198,6 +211,7 @@ class StateGraph(Generic[StateT]):
 
     def set_finish_point(self, key: str) -> StateGraph[StateT]:
         """Same as ``add_edge(key, END)``."""
+        _check_ref(key, "set_finish_point()'s node")
         return self.add_edge(key, END)
 
     # -- compile -----------------------------------------------------------------------
@@ -289,6 +303,79 @@ class StateGraph(Generic[StateT]):
         return CompiledStateGraph(
             self, name=name or "LangGraph", debug=debug, cleanup_grace=cleanup_grace
         )
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    text = f"{text[:60]}..." if len(text) > 60 else text
+    return f"{type(value).__name__} {text}"
+
+
+def _check_ref(name: object, where: str) -> None:
+    """A name an edge uses must be a str (whether it is a node is checked at compile)."""
+    if not isinstance(name, str):
+        hint = (
+            " (one edge per target: call add_edge once for each)"
+            if isinstance(name, (list, tuple, set))
+            else ""
+        )
+        raise InvalidNodeNameError(
+            f"{where} must be a node name (str), START or END, got {_shown(name)}{hint}"
+        )
+
+
+def _names(value: object, what: str, item: str) -> tuple[str, ...]:
+    """A list of names (tags, destinations) as a tuple, refusing a lone str and non-str items."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidNodeNameError(
+            f"{what} must be a list of str, got {_shown(value)}"
+            + (f"; write [{value!r}] for one {item}" if isinstance(value, str) else "")
+        )
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidNodeNameError(f"{what} must hold only str, but it holds {_shown(name)}")
+    return names
+
+
+def _node_metadata(node: str, metadata: object) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise GraphSetupError(
+            f"the metadata of node {node!r} must be a dict, got {_shown(metadata)}; "
+            "pass e.g. metadata={'owner': 'search'}"
+        )
+    return dict(metadata)
+
+
+def _path_mapping(source: str, path_map: object) -> dict[Hashable, str] | None:
+    """``path_map`` as ``{returned value: node name}``; a list maps each name to itself."""
+    if path_map is None:
+        return None
+    where = f"the path map of the conditional edge from {source!r}"
+    if isinstance(path_map, Mapping):
+        mapping = dict(path_map)
+        for value, target in mapping.items():
+            if not isinstance(target, str):
+                raise InvalidNodeNameError(
+                    f"{where} maps {value!r} to {_shown(target)}; each value must be one node "
+                    "name (str) or END. To go to several nodes, have the path function return "
+                    "a list of names, with a path map listing them"
+                )
+        return mapping
+    if isinstance(path_map, (str, bytes)) or not isinstance(path_map, Iterable):
+        raise InvalidNodeNameError(
+            f"{where} must be a dict {{returned value: node name}} or a list of node names, "
+            f"got {_shown(path_map)}"
+            + (f"; write [{path_map!r}] for one node" if isinstance(path_map, str) else "")
+        )
+    names = list(path_map)
+    for name in names:
+        _check_ref(name, f"each entry of {where}")
+    return {name: name for name in names}
 
 
 def _name_of(fn: Any) -> str:

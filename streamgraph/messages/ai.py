@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from streamgraph._compat import NotRequired, TypedDict
+from streamgraph.errors import InvalidMessageError
 from streamgraph.messages.base import BaseMessage, BaseMessageChunk, MessageContent
+from streamgraph.messages.checks import checked_fields, shown
 from streamgraph.messages.tool_calls import (
     InvalidToolCall,
     ToolCall,
@@ -108,6 +110,8 @@ class AIMessage(BaseMessage):
             if invalid_tool_calls is None
             else normalize_invalid_tool_calls(invalid_tool_calls) or None
         )
+        if usage_metadata is not None and not isinstance(usage_metadata, dict):
+            raise _bad_usage(usage_metadata)
         self.usage_metadata = usage_metadata
 
     @property
@@ -186,6 +190,19 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     ) -> None:
         # Written out in full rather than calling AIMessage.__init__: this runs once per token.
         # Containers left out stay None until read, so a chunk with only text is one object.
+        # Only content and id are checked here: two identity tests for a token's chunk (text
+        # and a str id). The other fields are checked where chunks are merged, and content
+        # blocks in depth, when the chunks become a whole message.
+        if content.__class__ is not str or (id.__class__ is not str and id is not None):
+            content, id, additional_kwargs, response_metadata = checked_fields(
+                "AIMessageChunk",
+                content,
+                id,
+                name,
+                additional_kwargs,
+                response_metadata,
+                deep=False,
+            )
         self.content = content
         self.id = id
         self.name = name
@@ -248,12 +265,24 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             content if isinstance(content, str) else list(content),
             id=self.id,
             name=self.name,
-            additional_kwargs=dict(extra) if extra else None,
-            response_metadata=dict(metadata) if metadata else None,
+            # a container of the wrong type goes on as it is, for AIMessage to refuse by name
+            additional_kwargs=_copied(extra),
+            response_metadata=_copied(metadata),
             tool_calls=calls,
             invalid_tool_calls=invalid,
             usage_metadata=self.usage_metadata,
         )
+
+
+def _copied(container: Any) -> Any:
+    return (dict(container) or None) if isinstance(container, dict) else container
+
+
+def _bad_usage(value: object) -> InvalidMessageError:
+    return InvalidMessageError(
+        f"usage_metadata must be a dict such as {{'input_tokens': 3, 'output_tokens': 5, "
+        f"'total_tokens': 8}} (or None), got {shown(value)}"
+    )
 
 
 _merge_chunks: Callable[[Sequence[AIMessageChunk]], AIMessageChunk] | None = None
@@ -286,6 +315,11 @@ def _complete_tool_calls(
     invalid: list[InvalidToolCall] = []
     for chunk in chunks:
         name, raw, call_id = chunk.get("name"), chunk.get("args"), chunk.get("id")
+        if raw is not None and not isinstance(raw, str):
+            raise InvalidMessageError(
+                f"a tool call chunk's 'args' must be a str of JSON text (or None), got "
+                f"{shown(raw)}; pass the arguments as a dict in tool_calls instead"
+            )
         try:
             args = json.loads(raw, strict=False) if raw else {}
         except ValueError as exc:

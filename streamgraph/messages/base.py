@@ -1,7 +1,9 @@
 """The fields and behaviour every message shares.
 
 Messages are plain mutable objects with ``__slots__``: one is built per streamed token, so
-construction does no validation and no copying. Container fields left out (``additional_kwargs``,
+construction copies nothing, and checks the types of its fields with a few identity tests,
+doing more only when something other than text and ``str`` ids was given (see
+:mod:`streamgraph.messages.checks`). Container fields left out (``additional_kwargs``,
 ``response_metadata`` and, on AI messages, the tool-call lists) hold nothing until they are first
 read, when a fresh empty dict or list is made and kept; a streamed chunk with only text is then a
 single object. Two messages are equal when they are of the same class and every field is equal.
@@ -17,6 +19,8 @@ import copy
 from collections.abc import Callable
 from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex, TypeAlias
+
+from streamgraph.messages.checks import checked_fields
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -94,6 +98,22 @@ class BaseMessage:
         additional_kwargs: dict[str, Any] | None = None,
         response_metadata: dict[str, Any] | None = None,
     ) -> None:
+        if (
+            content.__class__ is not str
+            or (id is not None and id.__class__ is not str)
+            or (name is not None and name.__class__ is not str)
+            or (additional_kwargs is not None and additional_kwargs.__class__ is not dict)
+            or (response_metadata is not None and response_metadata.__class__ is not dict)
+        ):
+            content, id, additional_kwargs, response_metadata = checked_fields(
+                type(self).__name__,
+                content,
+                id,
+                name,
+                additional_kwargs,
+                response_metadata,
+                deep=True,
+            )
         self.content = content
         self.id = id
         self.name = name
@@ -167,7 +187,11 @@ class BaseMessage:
         for block in content:
             if isinstance(block, str):
                 parts.append(block)
-            elif block.get("type") == "text" and isinstance(block.get("text"), str):
+            elif (
+                isinstance(block, dict)
+                and block.get("type") == "text"
+                and isinstance(block.get("text"), str)
+            ):
                 parts.append(block["text"])
         return "".join(parts)
 
@@ -176,7 +200,7 @@ class BaseMessage:
         """The model's reasoning: ``additional_kwargs["reasoning_content"]`` followed by the text
         of any thinking or reasoning blocks in ``content``."""
         extra = self._additional_kwargs
-        head = "" if extra is None else extra.get("reasoning_content", "")
+        head = extra.get("reasoning_content", "") if isinstance(extra, dict) else ""
         parts = [head if isinstance(head, str) else ""]
         if not isinstance(self.content, str):
             parts.extend(_block_reasoning(block) for block in self.content)
@@ -317,7 +341,7 @@ _DEFAULT_STATUS = ("status", "success")
 
 
 def _block_reasoning(block: str | dict[str, Any]) -> str:
-    if isinstance(block, str):
+    if not isinstance(block, dict):
         return ""
     kind = block.get("type")
     if kind == "thinking":

@@ -14,9 +14,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
-from streamgraph.errors import MessageCoercionError
+from streamgraph.errors import InvalidMessageError, MessageCoercionError
 from streamgraph.messages.ai import AIMessage, AIMessageChunk
 from streamgraph.messages.base import BaseMessage, MessageContent
+from streamgraph.messages.checks import shown
 from streamgraph.messages.json import message_from_dict
 from streamgraph.messages.kinds import (
     ChatMessage,
@@ -144,12 +145,18 @@ def _from_role_dict(data: Mapping[str, Any]) -> BaseMessage:
     if not isinstance(role, str):
         raise MessageCoercionError(f"a message role must be a str, not {type(role).__name__}")
     extra = {k: v for k, v in data.items() if k not in _ROLE_DICT_KEYS and v is not None}
+    given_extra, given_metadata = data.get("additional_kwargs"), data.get("response_metadata")
+    for field, value in (("additional_kwargs", given_extra), ("response_metadata", given_metadata)):
+        if value is not None and not isinstance(value, Mapping):
+            raise InvalidMessageError(
+                f"a message dict's {field!r} must be a dict, got {shown(value)}"
+            )
     fields: dict[str, Any] = {
         "id": data.get("id"),
         "name": data.get("name"),
         # None when empty: the message makes the empty dict when it is first read
-        "additional_kwargs": {**(data.get("additional_kwargs") or {}), **extra} or None,
-        "response_metadata": dict(data.get("response_metadata") or {}) or None,
+        "additional_kwargs": {**(given_extra or {}), **extra} or None,
+        "response_metadata": dict(given_metadata or {}) or None,
     }
     if role == "tool":
         call_id = data.get("tool_call_id")
@@ -172,7 +179,12 @@ def _from_role_dict(data: Mapping[str, Any]) -> BaseMessage:
     if role in _AI_ROLES:
         calls, invalid = _read_tool_calls(data.get("tool_calls") or [])
         fields["tool_calls"] = calls
-        fields["invalid_tool_calls"] = [*(data.get("invalid_tool_calls") or []), *invalid]
+        given_invalid = data.get("invalid_tool_calls") or []
+        if not isinstance(given_invalid, (list, tuple)):
+            raise InvalidMessageError(
+                f"a message dict's 'invalid_tool_calls' must be a list, got {shown(given_invalid)}"
+            )
+        fields["invalid_tool_calls"] = [*given_invalid, *invalid]
         fields["usage_metadata"] = data.get("usage_metadata")
     return _by_role(role, content, fields)
 
@@ -202,13 +214,17 @@ def _read_tool_calls(raw: Sequence[Any]) -> tuple[list[ToolCall], list[InvalidTo
     """Read tool calls given either as ``{"name", "args", "id"}`` or in OpenAI's wire form."""
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
+    if not isinstance(raw, (list, tuple)):
+        raise InvalidMessageError(f"a message dict's 'tool_calls' must be a list, got {shown(raw)}")
     for item in raw:
         if not isinstance(item, Mapping):
             raise MessageCoercionError(f"a tool call must be a dict, not {type(item).__name__}")
         function = item.get("function")
         if not isinstance(function, Mapping):
             if not isinstance(item.get("name"), str):
-                raise MessageCoercionError(f"a tool call needs a 'name'; got keys {sorted(item)}")
+                raise MessageCoercionError(
+                    f"a tool call needs a 'name'; got keys {sorted(map(str, item))}"
+                )
             calls.append(
                 tool_call(name=item["name"], args=dict(item.get("args") or {}), id=item.get("id"))
             )

@@ -148,7 +148,9 @@ def _content(data: Mapping[str, Any], kind: str) -> MessageContent:
 def _required(data: Mapping[str, Any], key: str, kind: str) -> Any:
     value = data.get(key)
     if value is None:
-        raise MessageCoercionError(f"a {kind!r} message needs {key!r}; got keys {sorted(data)}")
+        raise MessageCoercionError(
+            f"a {kind!r} message needs {key!r}; got keys {sorted(map(str, data))}"
+        )
     return value
 
 

@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
+from streamgraph.errors import InvalidMessageError
 from streamgraph.messages.base import BaseMessage, MessageContent
+from streamgraph.messages.checks import checked_fields, shown
 
 __all__ = [
     "REMOVE_ALL_MESSAGES",
@@ -77,6 +80,10 @@ class ChatMessage(BaseMessage):
             additional_kwargs=additional_kwargs,
             response_metadata=response_metadata,
         )
+        if not isinstance(role, str):
+            raise InvalidMessageError(
+                f"a ChatMessage role must be a str such as 'critic', got {shown(role)}"
+            )
         self.role = role
 
 
@@ -102,6 +109,11 @@ class RemoveMessage(BaseMessage):
         additional_kwargs: dict[str, Any] | None = None,
         response_metadata: dict[str, Any] | None = None,
     ) -> None:
+        if not isinstance(id, str):
+            raise InvalidMessageError(
+                f"RemoveMessage needs the str id of the message to remove, got {shown(id)}; "
+                "pass RemoveMessage(id=message.id), or id=REMOVE_ALL_MESSAGES to remove all"
+            )
         super().__init__(
             "",
             id=id,
@@ -146,6 +158,18 @@ class ToolMessage(BaseMessage):
                 content = [x if isinstance(x, (str, dict)) else str(x) for x in content]
             else:
                 content = str(content)
+        content, id, additional_kwargs, response_metadata = checked_fields(
+            "ToolMessage", content, id, name, additional_kwargs, response_metadata, deep=True
+        )
+        if not isinstance(tool_call_id, (str, int, float, UUID)) or isinstance(tool_call_id, bool):
+            raise InvalidMessageError(
+                f"a ToolMessage needs the str id of the tool call it answers, got "
+                f"{shown(tool_call_id)}; pass tool_call_id=call['id']"
+            )
+        if status not in ("success", "error"):
+            raise InvalidMessageError(
+                f"a ToolMessage status must be 'success' or 'error', got {shown(status)}"
+            )
         self.content = content
         self.id = id
         self.name = name

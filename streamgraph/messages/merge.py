@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from streamgraph.errors import MessageCoercionError
+from streamgraph.errors import InvalidMessageError, MessageCoercionError
 from streamgraph.messages.ai import AIMessageChunk, UsageMetadata
 from streamgraph.messages.base import MessageContent
+from streamgraph.messages.checks import checked_fields, shown
 from streamgraph.messages.partial_json import parse_partial_json
 from streamgraph.messages.tool_calls import (
     InvalidToolCall,
@@ -101,6 +102,7 @@ def _merge_fields(chunks: Sequence[AIMessageChunk]) -> dict[str, Any]:
             raise MessageCoercionError(
                 f"merge_chunks takes AIMessageChunk objects, got {type(chunk).__name__}"
             )
+        _check_fields(chunk)
         if name is None:
             name = chunk.name
         if chunk._additional_kwargs:
@@ -115,7 +117,7 @@ def _merge_fields(chunks: Sequence[AIMessageChunk]) -> dict[str, Any]:
             calls.extend(chunk._tool_calls)
         if chunk._invalid_tool_calls:
             invalid.extend(chunk._invalid_tool_calls)
-    merged_pieces = _merge_tool_call_chunks(pieces) if pieces else None
+    merged_pieces = _merged_tool_call_chunks(pieces) if pieces else None
     if merged_pieces:
         calls, invalid = _partial_tool_calls(merged_pieces)
     return {
@@ -127,6 +129,46 @@ def _merge_fields(chunks: Sequence[AIMessageChunk]) -> dict[str, Any]:
         "usage_metadata": sum_usage(usages) if usages else None,
         "tool_call_chunks": merged_pieces,
     }
+
+
+def _check_fields(chunk: AIMessageChunk) -> None:
+    """Check the fields a chunk's constructor leaves unchecked (it runs once per token)."""
+    name, extra, metadata = chunk.name, chunk._additional_kwargs, chunk._response_metadata
+    if (
+        (name is not None and not isinstance(name, str))
+        or (extra is not None and not isinstance(extra, dict))
+        or (metadata is not None and not isinstance(metadata, dict))
+    ):
+        checked_fields("AIMessageChunk", "", None, name, extra, metadata, deep=False)  # raises
+    usage = chunk.usage_metadata
+    if usage is not None and not isinstance(usage, dict):
+        raise InvalidMessageError(
+            f"an AIMessageChunk's usage_metadata must be a dict (or None), got {shown(usage)}"
+        )
+
+
+def _merged_tool_call_chunks(pieces: list[list[ToolCallChunk]]) -> list[ToolCallChunk]:
+    try:
+        return _merge_tool_call_chunks(pieces)
+    except (TypeError, AttributeError) as exc:
+        for group in pieces:
+            for piece in group:
+                for field, kinds in _PIECE_TYPES:
+                    value = piece.get(field) if isinstance(piece, dict) else piece
+                    if value is not None and not isinstance(value, kinds):
+                        raise InvalidMessageError(
+                            f"a tool call chunk's {field!r} must be a {kinds[0].__name__} or "
+                            f"None, got {shown(value)} in {shown(piece)}"
+                        ) from exc
+        raise
+
+
+_PIECE_TYPES: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("name", (str,)),
+    ("args", (str,)),
+    ("id", (str,)),
+    ("index", (int,)),
+)
 
 
 def merge_content(contents: Iterable[MessageContent]) -> MessageContent:

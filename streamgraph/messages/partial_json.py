@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from typing import Any
+
+from streamgraph.errors import InvalidMessageError
 
 __all__ = ["parse_partial_json"]
 
@@ -23,12 +26,15 @@ _LITERALS: tuple[tuple[str, Any], ...] = (("true", True), ("false", False), ("nu
 _NOTHING: Any = object()
 
 
-def parse_partial_json(text: str) -> Any:
+def parse_partial_json(text: str | bytes | bytearray) -> Any:
     """Parse ``text``, a JSON document that may be cut off anywhere, as far as it goes.
 
     Open strings, arrays and objects are closed; a key with no value yet, a trailing comma and a
-    half-written ``true``/``false``/``null`` are dropped. Returns ``None`` for empty input and for
-    text that cannot be the start of a JSON document.
+    half-written ``true``/``false``/``null`` are dropped. Returns ``None`` for ``None``, for empty
+    input and for text that cannot be the start of a JSON document. Bytes are read as UTF-8, as
+    ``json.loads`` reads them; a character cut off at the end is dropped, and bytes that are not
+    UTF-8 are parsed only if whole. Anything else raises
+    :class:`~streamgraph.errors.InvalidMessageError`.
 
     >>> parse_partial_json('{"q": "wea')
     {'q': 'wea'}
@@ -37,6 +43,18 @@ def parse_partial_json(text: str) -> Any:
     >>> parse_partial_json("not json") is None
     True
     """
+    if text.__class__ is not str and text is not None:
+        if isinstance(text, (bytes, bytearray)):
+            data = bytes(text)
+            try:
+                text = codecs.getincrementaldecoder("utf-8")().decode(data)
+            except UnicodeDecodeError:
+                return _json_or_none(data)
+        elif not isinstance(text, str):
+            raise InvalidMessageError(
+                f"parse_partial_json() takes a str (or UTF-8 bytes) of JSON text, got "
+                f"{type(text).__name__} {text!r:.60}"
+            )
     if not text:
         return None
     try:
@@ -51,6 +69,14 @@ def parse_partial_json(text: str) -> Any:
     except (_InvalidJSON, RecursionError):
         return None
     return value
+
+
+def _json_or_none(data: bytes) -> Any:
+    """``json.loads(data)`` for bytes that are not UTF-8 (it also reads UTF-16 and UTF-32)."""
+    try:
+        return json.loads(data, strict=False)
+    except (ValueError, RecursionError):
+        return None
 
 
 class _InvalidJSON(Exception):

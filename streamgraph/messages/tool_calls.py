@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from streamgraph._compat import NotRequired, TypedDict
+from streamgraph.errors import InvalidMessageError
+from streamgraph.messages.checks import checked_invalid_tool_call, checked_tool_call, shown
 
 __all__ = [
     "InvalidToolCall",
@@ -95,40 +97,65 @@ def invalid_tool_call(
 
 
 def normalize_tool_calls(calls: Iterable[ToolCall]) -> list[ToolCall]:
-    """Return ``calls`` as a list whose items all carry ``id`` and ``type``."""
-    calls = list(calls)
-    for call in calls:
-        if "type" not in call or "id" not in call:
-            break
-    else:
+    """Return ``calls`` as a list whose items all carry ``id`` and ``type``.
+
+    Raises :class:`~streamgraph.errors.InvalidMessageError` for a call that is not a dict with
+    a str ``name``, dict ``args`` and a str or ``None`` ``id``.
+    """
+    calls = _as_list(calls, "tool_calls")
+    rebuild = False
+    for position, call in enumerate(calls):
+        checked_tool_call(call, position)
+        if "type" not in call or "id" not in call or call.get("args").__class__ is not dict:
+            rebuild = True
+    if not rebuild:
         return calls
     return [
-        tool_call(name=call["name"], args=call.get("args", {}), id=call.get("id")) for call in calls
+        tool_call(name=call["name"], args=dict(call.get("args", {})), id=call.get("id"))
+        for call in calls
     ]
+
+
+def _as_list(items: Any, field: str) -> list[Any]:
+    if (
+        isinstance(items, (str, bytes))
+        or not isinstance(items, Iterable)
+        or isinstance(items, dict)
+    ):
+        raise InvalidMessageError(f"{field} must be a list of dicts, got {shown(items)}")
+    return list(items)
 
 
 def normalize_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCallChunk]:
     """Return ``chunks`` as a list whose items carry every key of :class:`ToolCallChunk`."""
-    chunks = list(chunks)
-    for chunk in chunks:
-        if len(chunk) < 5 or "type" not in chunk:
-            break
-    else:
-        return chunks
-    return [
-        tool_call_chunk(
-            name=chunk.get("name"),
-            args=chunk.get("args"),
-            id=chunk.get("id"),
-            index=chunk.get("index"),
-        )
-        for chunk in chunks
-    ]
+    try:
+        chunks = list(chunks)
+        for chunk in chunks:
+            if chunk.__class__ is not dict or len(chunk) < 5 or "type" not in chunk:
+                break
+        else:
+            return chunks
+        return [
+            tool_call_chunk(
+                name=chunk.get("name"),
+                args=chunk.get("args"),
+                id=chunk.get("id"),
+                index=chunk.get("index"),
+            )
+            for chunk in chunks
+        ]
+    except (TypeError, AttributeError) as exc:  # not a list of dicts
+        raise InvalidMessageError(
+            "tool_call_chunks must be a list of dicts such as {'name': 'f', 'args': '{\"x\": ', "
+            f"'id': 'call_1', 'index': 0}}, got {shown(chunks)}"
+        ) from exc
 
 
 def normalize_invalid_tool_calls(calls: Iterable[InvalidToolCall]) -> list[InvalidToolCall]:
     """Return ``calls`` as a list whose items carry every key of :class:`InvalidToolCall`."""
-    calls = list(calls)
+    calls = _as_list(calls, "invalid_tool_calls")
+    for position, call in enumerate(calls):
+        checked_invalid_tool_call(call, position)
     for call in calls:
         if len(call) < 5 or "type" not in call:
             break

@@ -209,10 +209,14 @@ def translate_anthropic_error(
     timeout_types = (sdk.APITimeoutError, *((httpx.TimeoutException,) if httpx else ()))
     if isinstance(exc, timeout_types):
         cls: type[ProviderError] = StreamInterruptedError if delivered else ProviderTimeoutError
-        return cls(f"no data from the API in time ({exc})", provider=PROVIDER)
+        return cls(
+            f"no data from the API within the read timeout ({_described(exc)}); if the model "
+            "needs longer to answer, raise it: ChatAnthropic(timeout=seconds)",
+            provider=PROVIDER,
+        )
     if isinstance(exc, (sdk.APIConnectionError, *((httpx.TransportError,) if httpx else ()))):
         cls = StreamInterruptedError if delivered else ProviderConnectionError
-        return cls(f"the connection failed: {exc}", provider=PROVIDER)
+        return cls(f"the connection failed: {_described(exc)}", provider=PROVIDER)
     if isinstance(exc, sdk.APIError):
         return (StreamInterruptedError if delivered else ProviderError)(
             str(exc), provider=PROVIDER, body=exc.body
@@ -220,6 +224,17 @@ def translate_anthropic_error(
     if isinstance(exc, sdk.AnthropicError):  # e.g. credentials that could not be loaded
         return AuthenticationError(str(exc), provider=PROVIDER)
     return None
+
+
+def _described(exc: BaseException) -> str:
+    """The exception's message, or its class and cause when it has none (an asyncio timeout's
+    ``str`` is empty)."""
+    text = str(exc)
+    if text:
+        return text
+    cause = exc.__cause__ or exc.__context__
+    inner = f" from {type(cause).__name__}" if cause is not None else ""
+    return f"{type(exc).__name__}{inner}"
 
 
 def _status_error(exc: Any, delivered: bool) -> ProviderError:

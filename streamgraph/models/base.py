@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from streamgraph._compat import Self
+from streamgraph.config import check_config
 from streamgraph.errors import ConfigurationError
 from streamgraph.messages import (
     AIMessage,
@@ -146,7 +147,7 @@ class BaseChatModel:
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> Self:
         """A copy with extra ``tags`` and ``metadata`` (e.g. ``with_config(tags=["nostream"])``)."""
-        merged: dict[str, Any] = {**(config or {}), **kwargs}
+        merged: dict[str, Any] = dict(check_config({**check_config(config), **kwargs}))
         clone = self._copy()
         clone.tags = list(dict.fromkeys([*self.tags, *merged.pop("tags", [])]))
         clone.metadata = {**self.metadata, **merged.pop("metadata", {})}
@@ -224,7 +225,7 @@ class BaseChatModel:
         tokens (no ``messages`` mode) unless ``streaming=True`` asks for it.
         """
         request = self._request(input, stop, kwargs)
-        call = LLMCall.begin(self, config)
+        call = LLMCall.begin(self, None if config is None else check_config(config))
         whole = (
             self.disable_streaming is True
             or self.streaming is False
