@@ -21,12 +21,14 @@ from streamgraph.engine.context import RunState, TaskContext, current_task, payl
 from streamgraph.engine.driver import InlineRun
 from streamgraph.engine.green import GreenRun, run_here
 from streamgraph.engine.loop import GraphRun
+from streamgraph.engine.persist import Persistence
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
 from streamgraph.errors import ConfigurationError, InvalidStreamModeError
 from streamgraph.types import STREAM_MODES, Command
 
 if TYPE_CHECKING:
+    from streamgraph.checkpoint.base import BaseCheckpointSaver
     from streamgraph.graph.state import StateGraph
 
 __all__ = ["CompiledStateGraph"]
@@ -96,10 +98,18 @@ class CompiledStateGraph:
 
     stream_mode: str = "updates"
 
-    def __init__(self, builder: StateGraph[Any], *, name: str, debug: bool = False) -> None:
+    def __init__(
+        self,
+        builder: StateGraph[Any],
+        *,
+        name: str,
+        debug: bool = False,
+        checkpointer: BaseCheckpointSaver | None = None,
+    ) -> None:
         self.builder = builder
         self.name = name
         self.debug = debug
+        self.checkpointer = checkpointer
         self.plan = GraphPlan(builder)
 
     @property
@@ -139,6 +149,10 @@ class CompiledStateGraph:
         )
         if context is None and parent is not None:
             context = parent.context
+        saver = self.checkpointer
+        persist = None
+        if saver is not None and parent is None:  # a subgraph's own persistence comes later
+            persist = Persistence(saver, cfg, run.run_id, sync=inline_sync)
         return GraphRun(
             self.plan,
             run,
@@ -146,6 +160,7 @@ class CompiledStateGraph:
             parent_checkpoint_ns=parent.checkpoint_ns if parent else "",
             inline_sync=inline_sync,
             context=context,
+            persist=persist,
         )
 
     def _nested_run(

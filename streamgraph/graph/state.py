@@ -262,8 +262,8 @@ class StateGraph(Generic[StateT]):
         store: Any = None,
     ) -> CompiledStateGraph:
         """Check the graph and return a runnable :class:`CompiledStateGraph`."""
+        saver = _checkpointer(checkpointer, self._schemas())
         for option, value in (
-            ("checkpointer", checkpointer),
             ("interrupt_before", interrupt_before),
             ("interrupt_after", interrupt_after),
             ("store", store),
@@ -276,7 +276,26 @@ class StateGraph(Generic[StateT]):
         self.validate()
         from streamgraph.graph.compiled import CompiledStateGraph
 
-        return CompiledStateGraph(self, name=name or "LangGraph", debug=debug)
+        return CompiledStateGraph(self, name=name or "LangGraph", debug=debug, checkpointer=saver)
+
+    def _schemas(self) -> list[Any]:
+        schemas = [self.state_schema, self.input_schema, self.output_schema, *self._extra_schemas]
+        return [s.cls for s in schemas]
+
+
+def _checkpointer(checkpointer: Any, schemas: list[Any]) -> Any:
+    """The saver to use, its serializer allowed the classes the state schemas name."""
+    if checkpointer is None or checkpointer is False:
+        return None
+    from streamgraph.checkpoint.base import BaseCheckpointSaver
+    from streamgraph.checkpoint.serde.allowed import types_in
+
+    if not isinstance(checkpointer, BaseCheckpointSaver):
+        raise ConfigurationError(
+            f"compile(checkpointer=...) takes a saver such as InMemorySaver(), SqliteSaver or "
+            f"PostgresSaver, not {checkpointer!r}"
+        )
+    return checkpointer.with_allowlist(types_in(schemas))
 
 
 def _name_of(fn: Any) -> str:

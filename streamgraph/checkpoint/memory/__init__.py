@@ -31,10 +31,14 @@ class _MemoryRows:
         self.blob_rows: dict[tuple[str, str, str, str], BlobRow] = {}
         # (thread, ns, checkpoint id) -> (task id, idx) -> row
         self.write_rows: dict[tuple[str, str, str], dict[tuple[str, int], WriteRow]] = {}
+        self.latest: dict[tuple[str, str], str] = {}  # newest checkpoint id per thread and ns
 
     def save(self, checkpoint: CheckpointRow, blobs: Sequence[BlobRow]) -> None:
         by_ns = self.checkpoints.setdefault(checkpoint.thread_id, {})
         by_ns.setdefault(checkpoint.checkpoint_ns, {})[checkpoint.checkpoint_id] = checkpoint
+        where = (checkpoint.thread_id, checkpoint.checkpoint_ns)
+        if checkpoint.checkpoint_id > self.latest.get(where, ""):
+            self.latest[where] = checkpoint.checkpoint_id
         for blob in blobs:
             key = (blob.thread_id, blob.checkpoint_ns, blob.channel, blob.version)
             self.blob_rows.setdefault(key, blob)
@@ -53,7 +57,7 @@ class _MemoryRows:
             return None
         if checkpoint_id is not None:
             return rows.get(checkpoint_id)
-        return rows[max(rows)]
+        return rows[self.latest[(thread_id, ns)]]
 
     def search(
         self,
@@ -92,6 +96,8 @@ class _MemoryRows:
 
     def delete_thread(self, thread_id: str) -> None:
         self.checkpoints.pop(thread_id, None)
+        for latest_key in [k for k in self.latest if k[0] == thread_id]:
+            del self.latest[latest_key]
         for blob_key in [k for k in self.blob_rows if k[0] == thread_id]:
             del self.blob_rows[blob_key]
         for write_key in [k for k in self.write_rows if k[0] == thread_id]:
