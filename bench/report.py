@@ -119,6 +119,9 @@ FIGURES = [
         "delay_p50_us",
         floor_metric="delay_p50_us",
     ),
+    Figure("8 200-turn chat, SQLite bytes kept, kB", "chat_storage", "stored_kb", target=10),
+    Figure("8 200-turn chat, SQLite file, kB", "chat_storage", "file_kb"),
+    Figure("8 200-turn chat, ms/turn", "chat_storage", "ms_per_turn"),
 ]
 
 

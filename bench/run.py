@@ -35,7 +35,12 @@ SCRIPTS = {
 }
 TIMEOUT_S = 300
 LANGGRAPH_VENV = BENCH / ".venv-langgraph"
-LANGGRAPH_REQUIREMENTS = ["langgraph>=1.2,<1.3", "langchain-core>=1,<2", "matplotlib"]
+LANGGRAPH_REQUIREMENTS = [
+    "langgraph>=1.2,<1.3",
+    "langchain-core>=1,<2",
+    "langgraph-checkpoint-sqlite>=3,<4",
+    "matplotlib",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ WORKLOADS = [
     Workload("chain", 100, 100, None),
     Workload("fanout", 10, 10, None),
     Workload("concurrent", 1_000, 200, None),
+    Workload("chat_storage", 200, 200, None),
 ]
 
 Samples = dict[str, dict[str, list[dict[str, Any]]]]
@@ -132,6 +138,12 @@ def _ensure_langgraph_venv(python: Path) -> None:
     """Create the LangGraph virtualenv the first time (only the default one: a given path
     is the caller's to build)."""
     if python.exists():
+        missing = subprocess.run(
+            [str(python), "-c", "import langgraph.checkpoint.sqlite"], capture_output=True
+        ).returncode
+        if missing and python == LANGGRAPH_VENV / "bin/python":  # a venv made before it was listed
+            pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            subprocess.run([*pip, *LANGGRAPH_REQUIREMENTS], check=True)
         return
     if python != LANGGRAPH_VENV / "bin/python":
         sys.exit(f"bench: {python} not found")

@@ -82,6 +82,13 @@ def _paced(tokens: list[str], interval: float, stamps: list[int]) -> ScriptedCha
     return ScriptedChatModel(tokens=tokens, interval=interval, stamps=stamps)
 
 
+def _sqlite_saver(path: str) -> Any:
+    # langgraph-checkpoint-sqlite is installed into the bench's LangGraph venv
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    return SqliteSaver.from_conn_string(path)
+
+
 LANGGRAPH = Framework(
     StateGraph=StateGraph,
     START=START,
@@ -90,6 +97,7 @@ LANGGRAPH = Framework(
     human=HumanMessage,
     scripted=lambda text: ScriptedChatModel(tokens=split_words(text)),
     paced=_paced,
+    sqlite_saver=_sqlite_saver,
 )
 
 if __name__ == "__main__":
