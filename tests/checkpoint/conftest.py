@@ -27,6 +27,7 @@ from streamgraph.checkpoint.sqlite import SqliteSaver
 from tests.services import postgres as pg_service
 
 _IN_CI = os.environ.get("CI", "").lower() == "true"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,9 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_pool(postgres_url: str) -> Iterator[Any]:
-    import psycopg_pool
+    psycopg_pool = pytest.importorskip(
+        "psycopg_pool", reason="the [postgres] extra is not installed in this environment"
+    )
 
     from streamgraph.checkpoint.postgres import PostgresSaver
 
