@@ -167,6 +167,9 @@ FIGURES = [
         "closed_p99_ms",
         under=100,
     ),
+    Figure("9 200-turn chat, SQLite bytes kept, kB", "chat_storage", "stored_kb", target=10),
+    Figure("9 200-turn chat, SQLite file, kB", "chat_storage", "file_kb"),
+    Figure("9 200-turn chat, ms/turn", "chat_storage", "ms_per_turn"),
 ]
 
 

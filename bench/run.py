@@ -64,6 +64,7 @@ WORKLOADS = [
     Workload("fanout", 10, 10, None),
     Workload("concurrent", 1_000, 200, None),
     Workload("paced", 1_000, 200, "paced"),
+    Workload("chat_storage", 200, 200, None),
 ]
 
 # streamgraph-only workloads, each one script run once: name -> script

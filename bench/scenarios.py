@@ -6,6 +6,9 @@ Neither framework is imported here: each worker script imports its own and hands
 
 import asyncio
 import operator
+import os
+import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +55,8 @@ class Framework:
     # scheduled(tokens, delays): an async stream of ``tokens`` that waits delays[prompt][i]
     # seconds before token i, ``prompt`` being the text of the last input message
     scheduled: Callable[[list[str], dict[str, list[float]]], Any]
+    # sqlite_saver(path): a context manager giving the framework's SQLite checkpoint saver
+    sqlite_saver: Callable[[str], Any]
 
 
 class Counter(TypedDict):
@@ -325,4 +330,55 @@ def workloads(fw: Framework) -> dict[str, Workload]:
         "fanout": lambda n: fan_out(fw, n),
         "concurrent": lambda n: concurrent(fw, n),
         "paced": lambda n: paced_concurrent(fw, n),
+        "chat_storage": lambda n: chat_storage(fw, n),
+    }
+
+
+def _stored_bytes(path: str) -> tuple[int, int]:
+    """Bytes in every BLOB and TEXT cell of the database, and the file's size after a checkpoint."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cells = 0
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            total = " + ".join(f"coalesce(sum(length({c})), 0)" for c in columns)
+            cells += conn.execute(f"SELECT {total} FROM {table}").fetchone()[0]
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+    return cells, os.path.getsize(path)
+
+
+def chat_storage(fw: Framework, turns: int) -> Result:
+    """A chat of ``turns`` turns on one thread of the SQLite saver: how many bytes it keeps."""
+    question = "please tell me more about the thing we discussed earlier " * 2
+    answer = "here is a longer answer with several sentences of generated text. " * 6
+
+    def bot(state: dict[str, Any]) -> dict[str, Any]:
+        return {"messages": [("ai", answer)]}
+
+    folder = tempfile.mkdtemp(prefix="bench-chat-")
+    path = os.path.join(folder, "chat.db")
+    config = {"configurable": {"thread_id": "chat"}}
+    with fw.sqlite_saver(path) as saver:
+        builder = fw.StateGraph(fw.MessagesState)
+        builder.add_node("bot", bot)
+        builder.add_edge(fw.START, "bot")
+        builder.add_edge("bot", fw.END)
+        graph = builder.compile(checkpointer=saver)
+        started = time.perf_counter()
+        for _ in range(turns):
+            out = graph.invoke({"messages": [("user", question)]}, config)
+        elapsed = time.perf_counter() - started
+    expect(len(out["messages"]) == 2 * turns, f"expected {2 * turns} messages")
+    cells, file_bytes = _stored_bytes(path)
+    for name in os.listdir(folder):
+        os.remove(os.path.join(folder, name))
+    os.rmdir(folder)
+    return {
+        "stored_kb": cells / 1024,
+        "file_kb": file_bytes / 1024,
+        "ms_per_turn": elapsed / turns * 1000,
     }

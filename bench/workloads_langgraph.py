@@ -93,6 +93,13 @@ def _scheduled(tokens: list[str], delays: dict[str, list[float]]) -> ScriptedCha
     return ScriptedChatModel(tokens=tokens, delays=delays)
 
 
+def _sqlite_saver(path: str) -> Any:
+    # langgraph-checkpoint-sqlite is installed into the bench's LangGraph venv
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    return SqliteSaver.from_conn_string(path)
+
+
 LANGGRAPH = Framework(
     StateGraph=StateGraph,
     START=START,
@@ -102,6 +109,7 @@ LANGGRAPH = Framework(
     scripted=lambda text: ScriptedChatModel(tokens=split_words(text)),
     paced=_paced,
     scheduled=_scheduled,
+    sqlite_saver=_sqlite_saver,
 )
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from measure import run_worker
 from scenarios import Framework, workloads
 
+from streamgraph.checkpoint.sqlite import SqliteSaver
 from streamgraph.graph import END, START, MessagesState, StateGraph
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel, FakeChatModel
@@ -72,6 +73,7 @@ STREAMGRAPH = Framework(
     scripted=lambda text: FakeChatModel(responses=[text], delay=0.0),
     paced=PacedChatModel,
     scheduled=ScheduledChatModel,
+    sqlite_saver=SqliteSaver.from_conn_string,
 )
 
 if __name__ == "__main__":

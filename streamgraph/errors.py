@@ -19,6 +19,7 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     ├── ConfigurationError (ValueError)         a bad option: model, tool or config
     │   └── InvalidConfigError (TypeError)        a run's config of the wrong shape
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    ├── SerializationError (TypeError)          a value a checkpoint cannot store or load exactly
     ├── ToolError (ValueError)                  a tool was given bad arguments or failed
     ├── CleanupTimeoutWarning (RuntimeWarning)  a stopped node's cleanup outlasted its grace period
     └── ProviderError                           an LLM provider failed (translated in one place)
@@ -63,6 +64,7 @@ __all__ = [
     "RateLimitError",
     "ReducerError",
     "RunCancelled",
+    "SerializationError",
     "StateValidationError",
     "StreamGraphError",
     "StreamInterruptedError",
@@ -171,6 +173,45 @@ class MissingDependencyError(StreamGraphError, ImportError):
         )
         self.package = package
         self.extra = extra
+
+
+class SerializationError(StreamGraphError, TypeError):
+    """A value cannot be stored in a checkpoint, or a stored one cannot be loaded.
+
+    ``path`` points into the state (``messages[3].additional_kwargs["x"]``), ``node`` names
+    the node whose write it was when the engine knows it, ``type_name`` is the offending type.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "",
+        type_name: str | None = None,
+        node: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.type_name = type_name
+        self.node = node
+
+    def __str__(self) -> str:
+        return (
+            self.message if self.node is None else f"{self.message} (written by node {self.node!r})"
+        )
+
+    def at(self, prefix: str, *, node: str | None = None) -> SerializationError:
+        """The same error with ``prefix`` put before its path (and ``node`` recorded)."""
+        return self.moved(prefix + self.path, node=node)
+
+    def moved(self, path: str, *, node: str | None = None) -> SerializationError:
+        """The same error pointing at ``path`` (and naming ``node`` when given)."""
+        old = self.path or "the value"
+        message = self.message.replace(f"store {old}:", f"store {path}:", 1)
+        return SerializationError(
+            message, path=path, type_name=self.type_name, node=node or self.node
+        )
 
 
 class ToolError(StreamGraphError, ValueError):

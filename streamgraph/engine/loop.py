@@ -15,6 +15,7 @@ from streamgraph.config import RunnableConfig
 from streamgraph.engine.context import RunState
 from streamgraph.engine.green import task_point
 from streamgraph.engine.messages import coerce_message_writes
+from streamgraph.engine.persist import Persistence
 from streamgraph.engine.plan import END, START, GraphPlan, Join
 from streamgraph.engine.tasks import Task, TaskRunner
 from streamgraph.errors import GraphRecursionError, InvalidUpdateError, UnknownNodeError
@@ -39,6 +40,7 @@ class GraphRun:
         parent_checkpoint_ns: str = "",
         inline_sync: bool = False,
         context: Any = None,
+        persist: Persistence | None = None,
     ) -> None:
         self.plan = plan
         self.run = run
@@ -51,11 +53,17 @@ class GraphRun:
         self.recursion_limit = int(config.get("recursion_limit", 25))
         self.runner = TaskRunner(self, parent_checkpoint_ns, inline_sync, context)
         self.want_values = run.wants(ns, "values")
+        self.persist = persist
 
     # -- the loop ----------------------------------------------------------------------
     async def execute(self, graph_input: Any) -> Any:
         """Run to completion and return the output state."""
-        self._apply_input(graph_input)
+        persist = self.persist
+        if persist is not None:
+            self._restore(await persist.load())
+        written = self._apply_input(graph_input)
+        if persist is not None:
+            await persist.save(self.values, written, "input")
         routes = await self._routes_from(START, self.values, [])
         step = 0
         while True:
@@ -74,6 +82,10 @@ class GraphRun:
             for task in tasks:
                 routes.extend(task.routes)
             self._apply([t.writes for t in tasks], [f"node {t.name!r}" for t in tasks])
+            if persist is not None:
+                await persist.save_writes(tasks)
+                writers = {k: t.name for t in tasks for k in t.writes}
+                await persist.save(self.values, writers, "loop", writers)
             self._emit_values()
         return self.output()
 
@@ -83,7 +95,17 @@ class GraphRun:
         return self.plan.output_schema.build(values, writers=self.written_by)
 
     # -- input and barrier -------------------------------------------------------------
-    def _apply_input(self, graph_input: Any) -> None:
+    def _restore(self, saved: dict[str, Any]) -> None:
+        """Take the thread's saved values; its messages count as already streamed."""
+        saved = {k: v for k, v in saved.items() if k in self.channels}
+        self.values.update(saved)
+        if self.run.capture:
+            for key in self.plan.message_keys & saved.keys():
+                for message in saved[key]:
+                    if getattr(message, "id", None):
+                        self.run.mark_seen(message.id)
+
+    def _apply_input(self, graph_input: Any) -> dict[str, Any]:
         schema = self.plan.input_schema
         writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
         writes = coerce_message_writes(writes, self.plan.message_keys, _INPUT)
@@ -94,6 +116,7 @@ class GraphRun:
                         self.run.mark_seen(message.id)
         self._apply([writes], [_INPUT])
         self._emit_values()
+        return writes
 
     def _apply(self, all_writes: Sequence[dict[str, Any]], writers: Sequence[str]) -> None:
         pending: dict[str, list[Any]] = {}

@@ -22,12 +22,14 @@ from streamgraph.engine.driver import DropWatch, InlineRun
 from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE, Cleanup, check_cleanup_grace
 from streamgraph.engine.green import GreenRun, run_here
 from streamgraph.engine.loop import GraphRun
+from streamgraph.engine.persist import Persistence
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
 from streamgraph.errors import ConfigurationError, InvalidStreamModeError
 from streamgraph.types import STREAM_MODES, Command
 
 if TYPE_CHECKING:
+    from streamgraph.checkpoint.base import BaseCheckpointSaver
     from streamgraph.graph.state import StateGraph
 
 __all__ = ["CompiledStateGraph"]
@@ -92,11 +94,13 @@ class CompiledStateGraph:
         name: str,
         debug: bool = False,
         cleanup_grace: float | None = DEFAULT_CLEANUP_GRACE,
+        checkpointer: BaseCheckpointSaver | None = None,
     ) -> None:
         self.builder = builder
         self.name = name
         self.debug = debug
         self.cleanup_grace = check_cleanup_grace(cleanup_grace)
+        self.checkpointer = checkpointer
         self.plan = GraphPlan(builder)
 
     @property
@@ -138,6 +142,10 @@ class CompiledStateGraph:
         )
         if context is None and parent is not None:
             context = parent.context
+        saver = self.checkpointer
+        persist = None
+        if saver is not None and parent is None:  # a subgraph's own persistence comes later
+            persist = Persistence(saver, cfg, run.run_id, sync=inline_sync)
         return GraphRun(
             self.plan,
             run,
@@ -145,6 +153,7 @@ class CompiledStateGraph:
             parent_checkpoint_ns=parent.checkpoint_ns if parent else "",
             inline_sync=inline_sync,
             context=context,
+            persist=persist,
         )
 
     def _nested_run(

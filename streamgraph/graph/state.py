@@ -286,8 +286,8 @@ class StateGraph(Generic[StateT]):
 
             graph = builder.compile(cleanup_grace=10.0)
         """
+        saver = _checkpointer(checkpointer, self._schemas())
         for option, value in (
-            ("checkpointer", checkpointer),
             ("interrupt_before", interrupt_before),
             ("interrupt_after", interrupt_after),
             ("store", store),
@@ -301,8 +301,31 @@ class StateGraph(Generic[StateT]):
         from streamgraph.graph.compiled import CompiledStateGraph
 
         return CompiledStateGraph(
-            self, name=name or "LangGraph", debug=debug, cleanup_grace=cleanup_grace
+            self,
+            name=name or "LangGraph",
+            debug=debug,
+            cleanup_grace=cleanup_grace,
+            checkpointer=saver,
         )
+
+    def _schemas(self) -> list[Any]:
+        schemas = [self.state_schema, self.input_schema, self.output_schema, *self._extra_schemas]
+        return [s.cls for s in schemas]
+
+
+def _checkpointer(checkpointer: Any, schemas: list[Any]) -> Any:
+    """The saver to use, its serializer allowed the classes the state schemas name."""
+    if checkpointer is None or checkpointer is False:
+        return None
+    from streamgraph.checkpoint.base import BaseCheckpointSaver
+    from streamgraph.checkpoint.serde.allowed import types_in
+
+    if not isinstance(checkpointer, BaseCheckpointSaver):
+        raise ConfigurationError(
+            f"compile(checkpointer=...) takes a saver such as InMemorySaver(), SqliteSaver or "
+            f"PostgresSaver, not {checkpointer!r}"
+        )
+    return checkpointer.with_allowlist(types_in(schemas))
 
 
 def _shown(value: object) -> str:

@@ -106,9 +106,9 @@ def test_non_schema_state_is_rejected() -> None:
         StateGraph(int)
 
 
-def test_checkpointer_is_refused_with_a_clear_message() -> None:
+def test_checkpointer_that_is_not_a_saver_is_refused_with_a_clear_message() -> None:
     builder = StateGraph(State).add_node("a", noop).add_edge(START, "a")
-    with pytest.raises(ConfigurationError, match="persistence"):
+    with pytest.raises(ConfigurationError, match="takes a saver such as InMemorySaver"):
         builder.compile(checkpointer=object())
 
 
