@@ -14,8 +14,17 @@ __all__ = ["coerce_message_writes", "emit_returned_messages", "message_metadata"
 
 
 def message_metadata(ctx: TaskContext, extra: dict[str, Any] | None = None) -> FrozenMetadata:
-    """Metadata for a message made by ``ctx``'s node: user keys first, ours win."""
-    meta = {**ctx.user_metadata, **(extra or {}), **ctx.base_metadata, "tags": ctx.tags}
+    """Metadata for a message made by ``ctx``'s node: user keys first, ours win.
+
+    ``ls_integration`` is ``"langgraph"``, as LangGraph marks the messages a node returns.
+    """
+    meta = {
+        "ls_integration": "langgraph",
+        **ctx.user_metadata,
+        **(extra or {}),
+        **ctx.base_metadata,
+        "tags": ctx.frozen_tags,
+    }
     return FrozenMetadata(meta)
 
 
