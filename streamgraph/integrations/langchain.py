@@ -22,9 +22,11 @@ LangChain's child-runnable config (a context variable, so models called in
 :class:`~streamgraph.models.call.LLMCall`, which gives its chunks the same metadata, message id,
 exactly-once bookkeeping and cooperative cancellation as our own models.
 
-Chunks arrive as streamgraph ``AIMessageChunk`` objects whose ``content`` is always text (the
-text of LangChain content blocks; thinking goes to ``additional_kwargs["reasoning_content"]``).
-The message the model returns keeps LangChain's content as it is.
+Chunks arrive as LangChain's own ``AIMessageChunk`` objects, content as the model made it, so
+``isinstance(chunk, langchain_core.messages.AIMessageChunk)`` holds; each carries the call's id
+(the id of the reply in state), and, as with our models, only the chunk that starts a tool call
+lists it in ``tool_calls``. The metadata keeps LangChain's ``lc_versions`` and
+``ls_integration``. A reply made without streaming arrives once, as LangChain's ``AIMessage``.
 
 Importing this module without the ``langchain`` extra raises
 :class:`~streamgraph.errors.MissingDependencyError`; the engine only imports it once
@@ -49,16 +51,12 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise MissingDependencyError("langchain-core", "langchain") from exc
 
 from streamgraph.engine.context import TaskContext, current_task, reset_var
-from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage, message_to_dict
-from streamgraph.messages.langchain import from_langchain
+from streamgraph.messages import BaseMessage, message_to_dict
 from streamgraph.models.call import LLMCall
 
 __all__ = ["MessagesCallbackHandler", "langchain_task_scope", "to_langchain"]
 
 T = TypeVar("T")
-
-_TRACING = frozenset({"lc_versions"})
-"""Metadata LangChain adds for its tracers, not for the people reading the stream."""
 
 
 class MessagesCallbackHandler(BaseCallbackHandler):
@@ -107,7 +105,7 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         # in one dict; the `ls_*` keys describe the model and go where our models put theirs.
         given = metadata or {}
         ls_params = {k: v for k, v in given.items() if k.startswith("ls_")}
-        rest = {k: v for k, v in given.items() if not k.startswith("ls_") and k not in _TRACING}
+        rest = {k: v for k, v in given.items() if not k.startswith("ls_")}
         call = LLMCall.begin(None, tags=tags or (), metadata=rest, ls_params=ls_params)
         self._calls[run_id] = call
         self._by_task.setdefault(task, set()).add(run_id)
@@ -128,10 +126,11 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         message = getattr(chunk, "message", None)
         if message is None:
             return  # chat models always pass their chunk; text LLMs are not followed
-        piece = _to_chunk(message)
-        if piece is not None:
+        if _carries_something(message):
+            if message.tool_call_chunks:
+                _announce_once(message)
             # raises RunCancelled in a stopped run; LangChain closes the call on the way out
-            call.accept(piece)
+            call.accept(message)
 
     def on_llm_end(
         self,
@@ -151,11 +150,8 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         if call.id is None:
             # made without streaming (`disable_streaming`, a cache hit, no `_stream`): one
             # whole message, as our models deliver it
-            whole = from_langchain(reply)
-            if isinstance(whole, AIMessageChunk):
-                whole = whole.to_message()
-            if isinstance(whole, AIMessage):
-                call.whole(whole)
+            if getattr(reply, "type", None) == "ai":
+                call.whole(reply)
         elif isinstance(reply.id, str) and reply.id != call.id:
             # LangChain prefers a provider id that showed up after the first chunk; the reply
             # must still not be delivered a second time when the node returns it
@@ -254,35 +250,25 @@ def _with_handler(callbacks: Any) -> Any:
     return [*callbacks, _HANDLER]
 
 
-def _to_chunk(message: Any) -> AIMessageChunk | None:
-    """Our chunk for a LangChain chunk, with text content; None when it carries nothing."""
-    converted = from_langchain(message)
-    piece = (
-        converted
-        if isinstance(converted, AIMessageChunk)
-        else AIMessageChunk(converted.content, id=converted.id)
+def _carries_something(message: Any) -> bool:
+    """False for the empty closing chunk LangChain adds after the provider's last one."""
+    return bool(
+        message.content
+        or message.tool_call_chunks
+        or message.usage_metadata
+        or message.additional_kwargs
+        or message.response_metadata
     )
-    if piece.tool_call_chunks:
-        # LangChain parses every piece of arguments on its own; as with our models, only the
-        # chunk that starts a call lists it in `tool_calls`, and a piece is not an invalid call
-        piece.tool_calls = [c for c in piece.tool_calls if c["name"]]
-        piece.invalid_tool_calls = []
-    if not isinstance(piece.content, str):
-        reasoning = piece.reasoning
-        piece.content = piece.text
-        if reasoning:
-            piece.additional_kwargs = {**piece.additional_kwargs, "reasoning_content": reasoning}
-    if not (
-        piece.content
-        or piece.tool_call_chunks
-        or piece.tool_calls
-        or piece.invalid_tool_calls
-        or piece.usage_metadata
-        or piece.additional_kwargs
-        or piece.response_metadata
-    ):
-        return None  # e.g. the empty closing chunk LangChain adds after the provider's last
-    return piece
+
+
+def _announce_once(message: Any) -> None:
+    """LangChain parses every piece of arguments as a call of its own; as with our models, only
+    the chunk that starts a call lists it in ``tool_calls``, and a piece is no invalid call.
+
+    LangChain adds chunks by their ``tool_call_chunks``, so merged replies are unchanged.
+    """
+    message.tool_calls = [c for c in message.tool_calls if c["name"]]
+    message.invalid_tool_calls = []
 
 
 def _reply_of(response: Any) -> Any:

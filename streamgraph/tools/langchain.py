@@ -63,16 +63,10 @@ class LangChainTool(BaseTool):
         return langchain_tool_spec(self.lc_tool)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._translate(self.lc_tool.invoke(_as_call(input)))
+        return self.lc_tool.invoke(_as_call(input))
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._translate(await self.lc_tool.ainvoke(_as_call(input)))
-
-    def _translate(self, result: Any) -> Any:
-        from streamgraph.messages import from_langchain
-        from streamgraph.messages.langchain import is_langchain_message
-
-        return from_langchain(result) if is_langchain_message(result) else result
+        return await self.lc_tool.ainvoke(_as_call(input))
 
 
 def _as_call(input: Any) -> Any:
