@@ -37,24 +37,46 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 from uuid import UUID
 
 from streamgraph.errors import MissingDependencyError
 
 try:
     from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
+    from langchain_core.messages import AnyMessage as LangChainMessage
     from langchain_core.messages import utils as _lc_message_utils
     from langchain_core.runnables.config import RunnableConfig as LangChainConfig
     from langchain_core.runnables.config import var_child_runnable_config
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise MissingDependencyError("langchain-core", "langchain") from exc
 
+from streamgraph._compat import TypedDict
 from streamgraph.engine.context import TaskContext, current_task, reset_var
-from streamgraph.messages import BaseMessage, message_to_dict
+from streamgraph.messages import BaseMessage, add_messages, message_to_dict
 from streamgraph.models.call import LLMCall
 
-__all__ = ["MessagesCallbackHandler", "langchain_task_scope", "to_langchain"]
+__all__ = ["MessagesCallbackHandler", "MessagesState", "langchain_task_scope", "to_langchain"]
+
+
+class MessagesState(TypedDict):
+    """``MessagesState`` holding LangChain's message classes, as LangGraph's does.
+
+    Its ``messages`` key is annotated with ``langchain_core.messages.AnyMessage``, so tuples,
+    dicts and streamgraph messages written to it (the run's input, what nodes return) become
+    LangChain messages; LangChain messages stay as they are::
+
+        from streamgraph.integrations.langchain import MessagesState
+
+        class State(MessagesState):
+            summary: str
+
+    Any state key annotated this way (``Annotated[list[AnyMessage], add_messages]`` with
+    ``AnyMessage`` from ``langchain_core.messages``) behaves the same.
+    """
+
+    messages: Annotated[list[LangChainMessage], add_messages]
+
 
 T = TypeVar("T")
 
@@ -314,4 +336,33 @@ def _accept_streamgraph_messages() -> None:
     _lc_message_utils._convert_to_message = _convert_streamgraph_message
 
 
+def _pass_commands_through() -> None:
+    """Let a LangChain tool return a streamgraph ``Command`` (a hand-off tool, say).
+
+    LangChain hands a tool's result back untouched only when it is one of its own tool outputs;
+    anything else is stringified into a ToolMessage, which would lose the ``Command``. The
+    function that decides this is wrapped once: our ``Command`` (or a list of them) comes back
+    as it is, everything else goes to LangChain's own code unchanged.
+    """
+    from langchain_core.tools import base as lc_tool_base
+
+    from streamgraph.types import Command
+
+    original = getattr(lc_tool_base, "_format_output", None)
+    if original is None or original.__name__ == "_format_streamgraph_output":
+        return
+
+    def _format_streamgraph_output(content: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(content, Command) or (
+            isinstance(content, list)
+            and content
+            and all(isinstance(item, Command) for item in content)
+        ):
+            return content
+        return original(content, *args, **kwargs)
+
+    lc_tool_base._format_output = _format_streamgraph_output
+
+
 _accept_streamgraph_messages()
+_pass_commands_through()

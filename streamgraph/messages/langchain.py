@@ -10,7 +10,6 @@ that imports ``langchain_core``, and only once such a key exists.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, get_args
 
 from streamgraph.errors import MessageCoercionError
@@ -42,12 +41,18 @@ def is_langchain_message(value: object) -> bool:
     return _langchain_class(type(value)) and hasattr(value, "content")
 
 
-@lru_cache(maxsize=256)
+_CLASSES: dict[type, bool] = {}
+"""Whether each class seen so far is a LangChain message class (a lookup per message)."""
+
+
 def _langchain_class(cls: type) -> bool:
-    return any(
-        getattr(klass, "__module__", "").startswith("langchain_core.messages")
-        for klass in cls.__mro__
-    )
+    found = _CLASSES.get(cls)
+    if found is None:
+        found = _CLASSES[cls] = any(
+            getattr(klass, "__module__", "").startswith("langchain_core.messages")
+            for klass in cls.__mro__
+        )
+    return found
 
 
 def names_langchain_messages(hint: Any) -> bool:

@@ -69,7 +69,9 @@ def _as_list(value: Any) -> list[Any]:
 
 def _ready(message: Any, langchain: bool) -> bool:
     if isinstance(message, BaseMessage):
-        return not langchain and not isinstance(message, BaseMessageChunk) and message.id is not None
+        return (
+            not langchain and not isinstance(message, BaseMessageChunk) and message.id is not None
+        )
     return (
         is_langchain_message(message)
         and message.id is not None

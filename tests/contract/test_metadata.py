@@ -470,7 +470,7 @@ async def test_tags_are_a_read_only_list_shared_by_the_call(door: str, mutation:
     with pytest.raises(TypeError, match="read-only"):
         _TAG_MUTATIONS[mutation](tags)
     assert tags == ["joke"]
-    assert list(tags) + ["x"] == ["joke", "x"]
+    assert [*list(tags), "x"] == ["joke", "x"]
     assert copy.deepcopy(tags) == ["joke"]
     assert pickle.loads(pickle.dumps(tags)) == ["joke"]
 

@@ -28,7 +28,7 @@ from streamgraph.engine.context import metadata_scope
 from streamgraph.errors import MissingDependencyError, RunCancelled
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.integrations.langchain import _HANDLER, MessagesCallbackHandler, to_langchain
-from streamgraph.messages import AIMessage, AIMessageChunk, HumanMessage
+from streamgraph.messages import AIMessage, HumanMessage
 
 TIMEOUT = 10.0
 """Upper bound for waits on events that a correct run sets almost at once."""

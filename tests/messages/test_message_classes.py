@@ -274,13 +274,22 @@ def test_pretty_repr_matches_langchain_for_an_ai_message_with_tool_calls() -> No
             AIMessage(
                 "",
                 invalid_tool_calls=[
-                    {"name": "f", "args": "{x", "id": "c2", "error": "bad", "type": "invalid_tool_call"}
+                    {
+                        "name": "f",
+                        "args": "{x",
+                        "id": "c2",
+                        "error": "bad",
+                        "type": "invalid_tool_call",
+                    }
                 ],
             ),
-            f"{_BAR_AI}\nInvalid Tool Calls:\n  f (c2)\n Call ID: c2\n  Error: bad\n  Args:\n    {{x",
+            f"{_BAR_AI}\nInvalid Tool Calls:\n  f (c2)\n Call ID: c2\n  Error: bad\n"
+            "  Args:\n    {x",
         ),
         (
-            HumanMessage([{"type": "text", "text": "hello"}, {"type": "image_url", "image_url": {}}]),
+            HumanMessage(
+                [{"type": "text", "text": "hello"}, {"type": "image_url", "image_url": {}}]
+            ),
             f"{_BAR_HUMAN}\n\n[{{'type': 'text', 'text': 'hello'}}, "
             "{'type': 'image_url', 'image_url': {}}]",
         ),

@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from streamgraph.messages import ToolMessage
 from streamgraph.tools import BaseTool, convert_to_tool, convert_to_tool_spec
 from streamgraph.tools.langchain import is_langchain_tool
 
@@ -42,11 +41,13 @@ def test_convert_to_tool_spec_reads_the_model_facing_schema() -> None:
     assert spec["parameters"]["required"] == ["a", "b"]
 
 
-async def test_adapter_returns_our_tool_message() -> None:
+async def test_adapter_returns_langchains_own_tool_message() -> None:
+    from langchain_core.messages import ToolMessage as LangChainToolMessage
+
     adapted = convert_to_tool(lc_add)
     assert isinstance(adapted, BaseTool)
     call = {"name": "lc_add", "args": {"a": 2, "b": 3}, "id": "call_1", "type": "tool_call"}
     message = await adapted.ainvoke(call)
-    assert isinstance(message, ToolMessage)
+    assert type(message) is LangChainToolMessage
     assert (message.content, message.tool_call_id, message.name) == ("5", "call_1", "lc_add")
     assert adapted.invoke({"a": 1, "b": 1}) == 2
