@@ -23,7 +23,7 @@ and tool-call chunks, each ToolMessage once, then the answer's tokens.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from streamgraph.errors import ConfigurationError
@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Prompt", "create_react_agent"]
 
-Prompt: TypeAlias = Union[str, "SystemMessage", Callable[[Any], Sequence[Any]], None]
+Prompt: TypeAlias = Union[
+    str,
+    "SystemMessage",
+    Callable[[Any], Sequence[Any]],
+    Callable[[Any], Awaitable[Sequence[Any]]],
+    Any,  # a LangChain SystemMessage or runnable
+    None,
+]
 
 
 def create_react_agent(
@@ -185,7 +192,7 @@ def _prompt_runner(prompt: Prompt) -> Callable[[Any, list[Any]], Any]:
         runnable: Any = prompt
         return lambda state, messages: runnable.ainvoke(state)
     if callable(prompt):
-        build = prompt
+        build: Any = prompt
         if inspect.iscoroutinefunction(build):
             return lambda state, messages: build(state)
         return lambda state, messages: list(build(state))

@@ -664,3 +664,25 @@ def test_importing_without_langchain_core_names_the_extra(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "langchain_core.callbacks", None)
     with pytest.raises(MissingDependencyError, match=r"streamgraph\[langchain\]"):
         importlib.import_module("streamgraph.integrations.langchain")
+
+
+def test_a_langchain_typed_key_turns_everything_written_to_it_into_langchain_messages() -> None:
+    from streamgraph.integrations.langchain import MessagesState as LangChainMessagesState
+
+    def talk(state: Any) -> dict[str, Any]:
+        return {"messages": [("ai", "tuple"), AIMessage("ours", id="ours-1")]}
+
+    builder = StateGraph(LangChainMessagesState).add_node("talk", talk).add_edge(START, "talk")
+    graph = builder.compile()
+    seen: dict[str, list[Any]] = {"messages": [], "updates": []}
+    for mode, payload in graph.stream(INPUTS, stream_mode=["messages", "updates"]):
+        seen[mode].append(payload)
+    # each returned message arrives once, already as the LangChain message the state holds
+    assert [(type(m), m.content) for m, _ in seen["messages"]] == [
+        (lc.AIMessage, "tuple"),
+        (lc.AIMessage, "ours"),
+    ]
+    assert [type(m) for m in seen["updates"][0]["talk"]["messages"]] == [lc.AIMessage] * 2
+    result = graph.invoke(INPUTS)
+    assert [type(m) for m in result["messages"]] == [lc.HumanMessage, lc.AIMessage, lc.AIMessage]
+    assert [m.id for m in result["messages"]][::2] == ["in-1", "ours-1"]
