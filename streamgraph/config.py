@@ -7,7 +7,7 @@ call in their own thread or asyncio task, sync or async, on every supported Pyth
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from streamgraph._compat import TypedDict
@@ -139,3 +139,14 @@ def get_stream_writer() -> StreamWriter:
     """
     writer: StreamWriter = _task_or_raise("get_stream_writer").writer
     return writer
+
+
+if not TYPE_CHECKING:  # type checkers keep flagging unknown names
+
+    def __getattr__(name: str) -> object:
+        """LangGraph names not implemented yet raise ``NotImplementedYetError``."""
+        if name.startswith("__"):  # the import system probes `__path__` and the like
+            raise AttributeError(name)
+        from streamgraph._not_yet import not_yet
+
+        not_yet(__name__, name)

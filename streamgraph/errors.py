@@ -19,6 +19,7 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     ├── ConfigurationError (ValueError)         a bad option: model, tool or config
     │   └── InvalidConfigError (TypeError)        a run's config of the wrong shape
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    ├── NotImplementedYetError (ImportError)    a LangGraph name streamgraph does not have yet
     ├── SerializationError (TypeError)          a value a checkpoint cannot store or load exactly
     ├── ToolError (ValueError)                  a tool was given bad arguments or failed
     ├── CleanupTimeoutWarning (RuntimeWarning)  a stopped node's cleanup outlasted its grace period
@@ -42,6 +43,8 @@ object, with the node's name recorded in ``exc.streamgraph_node``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
@@ -57,6 +60,7 @@ __all__ = [
     "MessageCoercionError",
     "MissingDependencyError",
     "MissingEntryError",
+    "NotImplementedYetError",
     "OverloadedError",
     "ProviderConnectionError",
     "ProviderError",
@@ -214,6 +218,10 @@ class SerializationError(StreamGraphError, TypeError):
         )
 
 
+class NotImplementedYetError(StreamGraphError, ImportError):
+    """A LangGraph name streamgraph does not implement yet (``from ... import`` raises it)."""
+
+
 class ToolError(StreamGraphError, ValueError):
     """A tool was called with arguments that do not fit its schema, or could not run."""
 
@@ -298,3 +306,14 @@ class RunCancelled(BaseException):
     It derives from ``BaseException`` so that ``except Exception`` in user code does not
     swallow it; the run has already ended and whatever the node returns is discarded.
     """
+
+
+if not TYPE_CHECKING:  # type checkers keep flagging unknown names
+
+    def __getattr__(name: str) -> object:
+        """LangGraph names not implemented yet raise ``NotImplementedYetError``."""
+        if name.startswith("__"):  # the import system probes `__path__` and the like
+            raise AttributeError(name)
+        from streamgraph._not_yet import not_yet
+
+        not_yet(__name__, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from streamgraph._compat import TypedDict
 
@@ -186,3 +186,14 @@ def interrupt(value: Any) -> Any:
         "interrupt() needs a checkpointer to resume the run from, and this version of "
         f"streamgraph has no persistence; the value was {value!r}"
     )
+
+
+if not TYPE_CHECKING:  # type checkers keep flagging unknown names
+
+    def __getattr__(name: str) -> object:
+        """LangGraph names not implemented yet raise ``NotImplementedYetError``."""
+        if name.startswith("__"):  # the import system probes `__path__` and the like
+            raise AttributeError(name)
+        from streamgraph._not_yet import not_yet
+
+        not_yet(__name__, name)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FrozenMetadata",
+    "FrozenTags",
     "RunState",
     "TaskContext",
     "abort_on_stop",
@@ -58,6 +59,35 @@ class FrozenMetadata(dict[str, Any]):
 
     def __reduce__(self) -> Any:
         return (FrozenMetadata, (dict(self),))
+
+
+class FrozenTags(list[str]):
+    """A read-only ``list`` of tags: ``tags == ["joke"]`` and ``json.dumps`` work, writes raise.
+
+    One is made per LLM call (or per node, for the messages it returns) and shared by every
+    chunk of it, so reading tags costs nothing per token.
+    """
+
+    __slots__ = ()
+
+    def _readonly(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("stream tags are read-only; copy them with list(tags) to change them")
+
+    __setitem__ = _readonly
+    __delitem__ = _readonly
+    __iadd__ = _readonly
+    __imul__ = _readonly
+    append = _readonly
+    extend = _readonly
+    insert = _readonly
+    pop = _readonly
+    remove = _readonly
+    clear = _readonly
+    sort = _readonly
+    reverse = _readonly
+
+    def __reduce__(self) -> Any:
+        return (FrozenTags, (list(self),))
 
 
 @dataclass(eq=False, slots=True)
@@ -178,6 +208,7 @@ class TaskContext:
     _base: dict[str, Any] | None = None
     _config: RunnableConfig | None = None
     _aborts: list[Callable[[], None]] | None = None
+    _tags: FrozenTags | None = None
 
     def __hash__(self) -> int:
         return id(self)
@@ -205,6 +236,13 @@ class TaskContext:
                 **self.copied,
             }
         return self._base
+
+    @property
+    def frozen_tags(self) -> FrozenTags:
+        """The task's tags as stream metadata gives them (built on first use)."""
+        if self._tags is None:
+            self._tags = FrozenTags(self.tags)
+        return self._tags
 
     @property
     def config(self) -> RunnableConfig:

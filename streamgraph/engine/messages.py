@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from streamgraph.engine.channels import add_context
+from streamgraph.engine.channels import Channel, add_context
 from streamgraph.engine.context import FrozenMetadata, TaskContext
 from streamgraph.errors import StreamGraphError
 from streamgraph.messages import BaseMessage, coerce_message_update
+from streamgraph.messages.langchain import is_langchain_message
+from streamgraph.messages.reducer import add_langchain_messages
 
-__all__ = ["coerce_message_writes", "emit_returned_messages", "message_metadata"]
+__all__ = ["MessageKeys", "coerce_message_writes", "emit_returned_messages", "message_metadata"]
+
+
+class MessageKeys(frozenset[str]):
+    """The state keys that hold message lists; ``langchain`` names those holding LangChain's
+    classes only (keys annotated with ``langchain_core`` message types)."""
+
+    langchain: frozenset[str]
+
+    @classmethod
+    def of(cls, channels: Mapping[str, Channel]) -> MessageKeys:
+        keys = cls(k for k, ch in channels.items() if ch.is_messages)
+        keys.langchain = frozenset(
+            k for k in keys if getattr(channels[k], "reducer", None) is add_langchain_messages
+        )
+        return keys
 
 
 def message_metadata(ctx: TaskContext, extra: dict[str, Any] | None = None) -> FrozenMetadata:
-    """Metadata for a message made by ``ctx``'s node: user keys first, ours win."""
-    meta = {**ctx.user_metadata, **(extra or {}), **ctx.base_metadata, "tags": ctx.tags}
+    """Metadata for a message made by ``ctx``'s node: user keys first, ours win.
+
+    ``ls_integration`` is ``"langgraph"``, as LangGraph marks the messages a node returns.
+    """
+    meta = {
+        "ls_integration": "langgraph",
+        **ctx.user_metadata,
+        **(extra or {}),
+        **ctx.base_metadata,
+        "tags": ctx.frozen_tags,
+    }
     return FrozenMetadata(meta)
 
 
@@ -30,10 +56,11 @@ def coerce_message_writes(
     keys = [k for k in message_keys if k in writes]
     if not keys:
         return writes
+    langchain = getattr(message_keys, "langchain", ())
     out = dict(writes)
     for key in keys:
         try:
-            out[key] = coerce_message_update(writes[key])
+            out[key] = coerce_message_update(writes[key], langchain=key in langchain)
         except StreamGraphError as exc:
             add_context(exc, f"state key {key!r}, written by {who}")
             raise
@@ -53,7 +80,7 @@ def emit_returned_messages(
         items = value if isinstance(value, list) else [value]
         for item in items:
             if (
-                isinstance(item, BaseMessage)
+                (isinstance(item, BaseMessage) or is_langchain_message(item))
                 and item.type != "remove"
                 and (item.id is None or item.id not in run.seen_ids)
             ):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from streamgraph.engine.channels import Channel
+from streamgraph.engine.messages import MessageKeys
 from streamgraph.graph.nodes import Branch, NodeSpec
 from streamgraph.graph.schema import StateSchema
 
@@ -59,7 +60,7 @@ class GraphPlan:
         }
         self.order = {name: i for i, name in enumerate(self.nodes)}
         self.channels = self._build_channels()
-        self.message_keys = frozenset(k for k, ch in self.channels.items() if ch.is_messages)
+        self.message_keys = MessageKeys.of(self.channels)
         self.output_keys = tuple(builder.output_schema.keys) or tuple(self.channels)
 
     def _build_channels(self) -> dict[str, Channel]:

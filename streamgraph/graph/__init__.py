@@ -20,4 +20,6 @@ def __getattr__(name: str) -> Any:
         from streamgraph.graph.compiled import CompiledStateGraph
 
         return CompiledStateGraph
-    raise AttributeError(f"module 'streamgraph.graph' has no attribute {name!r}")
+    from streamgraph._not_yet import not_yet
+
+    not_yet(__name__, name)

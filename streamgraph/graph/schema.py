@@ -10,6 +10,8 @@ from typing import Any, get_type_hints
 from streamgraph._compat import is_typeddict
 from streamgraph.engine.channels import MISSING, Channel, LastValue, Reducer
 from streamgraph.errors import GraphSetupError, InvalidUpdateError, StateValidationError
+from streamgraph.messages.langchain import names_langchain_messages
+from streamgraph.messages.reducer import add_langchain_messages, add_messages
 
 __all__ = ["StateSchema"]
 
@@ -66,6 +68,8 @@ class StateSchema:
         for key, hint in self.hints.items():
             reducer = _reducer_of(hint)
             typ = hint.__origin__ if _is_annotated(hint) else hint
+            if reducer is add_messages and names_langchain_messages(typ):
+                reducer = add_langchain_messages  # the key holds LangChain's classes only
             out[key] = Reducer(key, typ, reducer) if reducer else LastValue(key, typ)
         return out
 

@@ -22,9 +22,11 @@ LangChain's child-runnable config (a context variable, so models called in
 :class:`~streamgraph.models.call.LLMCall`, which gives its chunks the same metadata, message id,
 exactly-once bookkeeping and cooperative cancellation as our own models.
 
-Chunks arrive as streamgraph ``AIMessageChunk`` objects whose ``content`` is always text (the
-text of LangChain content blocks; thinking goes to ``additional_kwargs["reasoning_content"]``).
-The message the model returns keeps LangChain's content as it is.
+Chunks arrive as LangChain's own ``AIMessageChunk`` objects, content as the model made it, so
+``isinstance(chunk, langchain_core.messages.AIMessageChunk)`` holds; each carries the call's id
+(the id of the reply in state), and, as with our models, only the chunk that starts a tool call
+lists it in ``tool_calls``. The metadata keeps LangChain's ``lc_versions`` and
+``ls_integration``. A reply made without streaming arrives once, as LangChain's ``AIMessage``.
 
 Importing this module without the ``langchain`` extra raises
 :class:`~streamgraph.errors.MissingDependencyError`; the engine only imports it once
@@ -35,30 +37,48 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 from uuid import UUID
 
 from streamgraph.errors import MissingDependencyError
 
 try:
     from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
+    from langchain_core.messages import AnyMessage as LangChainMessage
     from langchain_core.messages import utils as _lc_message_utils
     from langchain_core.runnables.config import RunnableConfig as LangChainConfig
     from langchain_core.runnables.config import var_child_runnable_config
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise MissingDependencyError("langchain-core", "langchain") from exc
 
+from streamgraph._compat import TypedDict
 from streamgraph.engine.context import TaskContext, current_task, reset_var
-from streamgraph.messages import AIMessage, AIMessageChunk, BaseMessage, message_to_dict
-from streamgraph.messages.langchain import from_langchain
+from streamgraph.messages import BaseMessage, add_messages, message_to_dict
 from streamgraph.models.call import LLMCall
 
-__all__ = ["MessagesCallbackHandler", "langchain_task_scope", "to_langchain"]
+__all__ = ["MessagesCallbackHandler", "MessagesState", "langchain_task_scope", "to_langchain"]
+
+
+class MessagesState(TypedDict):
+    """``MessagesState`` holding LangChain's message classes, as LangGraph's does.
+
+    Its ``messages`` key is annotated with ``langchain_core.messages.AnyMessage``, so tuples,
+    dicts and streamgraph messages written to it (the run's input, what nodes return) become
+    LangChain messages; LangChain messages stay as they are::
+
+        from streamgraph.integrations.langchain import MessagesState
+
+        class State(MessagesState):
+            summary: str
+
+    Any state key annotated this way (``Annotated[list[AnyMessage], add_messages]`` with
+    ``AnyMessage`` from ``langchain_core.messages``) behaves the same.
+    """
+
+    messages: Annotated[list[LangChainMessage], add_messages]
+
 
 T = TypeVar("T")
-
-_TRACING = frozenset({"lc_versions"})
-"""Metadata LangChain adds for its tracers, not for the people reading the stream."""
 
 
 class MessagesCallbackHandler(BaseCallbackHandler):
@@ -107,7 +127,7 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         # in one dict; the `ls_*` keys describe the model and go where our models put theirs.
         given = metadata or {}
         ls_params = {k: v for k, v in given.items() if k.startswith("ls_")}
-        rest = {k: v for k, v in given.items() if not k.startswith("ls_") and k not in _TRACING}
+        rest = {k: v for k, v in given.items() if not k.startswith("ls_")}
         call = LLMCall.begin(None, tags=tags or (), metadata=rest, ls_params=ls_params)
         self._calls[run_id] = call
         self._by_task.setdefault(task, set()).add(run_id)
@@ -128,10 +148,11 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         message = getattr(chunk, "message", None)
         if message is None:
             return  # chat models always pass their chunk; text LLMs are not followed
-        piece = _to_chunk(message)
-        if piece is not None:
+        if _carries_something(message):
+            if message.tool_call_chunks:
+                _announce_once(message)
             # raises RunCancelled in a stopped run; LangChain closes the call on the way out
-            call.accept(piece)
+            call.accept(message)
 
     def on_llm_end(
         self,
@@ -151,11 +172,8 @@ class MessagesCallbackHandler(BaseCallbackHandler):
         if call.id is None:
             # made without streaming (`disable_streaming`, a cache hit, no `_stream`): one
             # whole message, as our models deliver it
-            whole = from_langchain(reply)
-            if isinstance(whole, AIMessageChunk):
-                whole = whole.to_message()
-            if isinstance(whole, AIMessage):
-                call.whole(whole)
+            if getattr(reply, "type", None) == "ai":
+                call.whole(reply)
         elif isinstance(reply.id, str) and reply.id != call.id:
             # LangChain prefers a provider id that showed up after the first chunk; the reply
             # must still not be delivered a second time when the node returns it
@@ -254,35 +272,25 @@ def _with_handler(callbacks: Any) -> Any:
     return [*callbacks, _HANDLER]
 
 
-def _to_chunk(message: Any) -> AIMessageChunk | None:
-    """Our chunk for a LangChain chunk, with text content; None when it carries nothing."""
-    converted = from_langchain(message)
-    piece = (
-        converted
-        if isinstance(converted, AIMessageChunk)
-        else AIMessageChunk(converted.content, id=converted.id)
+def _carries_something(message: Any) -> bool:
+    """False for the empty closing chunk LangChain adds after the provider's last one."""
+    return bool(
+        message.content
+        or message.tool_call_chunks
+        or message.usage_metadata
+        or message.additional_kwargs
+        or message.response_metadata
     )
-    if piece.tool_call_chunks:
-        # LangChain parses every piece of arguments on its own; as with our models, only the
-        # chunk that starts a call lists it in `tool_calls`, and a piece is not an invalid call
-        piece.tool_calls = [c for c in piece.tool_calls if c["name"]]
-        piece.invalid_tool_calls = []
-    if not isinstance(piece.content, str):
-        reasoning = piece.reasoning
-        piece.content = piece.text
-        if reasoning:
-            piece.additional_kwargs = {**piece.additional_kwargs, "reasoning_content": reasoning}
-    if not (
-        piece.content
-        or piece.tool_call_chunks
-        or piece.tool_calls
-        or piece.invalid_tool_calls
-        or piece.usage_metadata
-        or piece.additional_kwargs
-        or piece.response_metadata
-    ):
-        return None  # e.g. the empty closing chunk LangChain adds after the provider's last
-    return piece
+
+
+def _announce_once(message: Any) -> None:
+    """LangChain parses every piece of arguments as a call of its own; as with our models, only
+    the chunk that starts a call lists it in ``tool_calls``, and a piece is no invalid call.
+
+    LangChain adds chunks by their ``tool_call_chunks``, so merged replies are unchanged.
+    """
+    message.tool_calls = [c for c in message.tool_calls if c["name"]]
+    message.invalid_tool_calls = []
 
 
 def _reply_of(response: Any) -> Any:
@@ -328,4 +336,33 @@ def _accept_streamgraph_messages() -> None:
     _lc_message_utils._convert_to_message = _convert_streamgraph_message
 
 
+def _pass_commands_through() -> None:
+    """Let a LangChain tool return a streamgraph ``Command`` (a hand-off tool, say).
+
+    LangChain hands a tool's result back untouched only when it is one of its own tool outputs;
+    anything else is stringified into a ToolMessage, which would lose the ``Command``. The
+    function that decides this is wrapped once: our ``Command`` (or a list of them) comes back
+    as it is, everything else goes to LangChain's own code unchanged.
+    """
+    from langchain_core.tools import base as lc_tool_base
+
+    from streamgraph.types import Command
+
+    original = getattr(lc_tool_base, "_format_output", None)
+    if original is None or original.__name__ == "_format_streamgraph_output":
+        return
+
+    def _format_streamgraph_output(content: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(content, Command) or (
+            isinstance(content, list)
+            and content
+            and all(isinstance(item, Command) for item in content)
+        ):
+            return content
+        return original(content, *args, **kwargs)
+
+    lc_tool_base._format_output = _format_streamgraph_output
+
+
 _accept_streamgraph_messages()
+_pass_commands_through()

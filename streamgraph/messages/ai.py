@@ -139,22 +139,32 @@ class AIMessage(BaseMessage):
     def invalid_tool_calls(self, value: list[InvalidToolCall]) -> None:
         self._invalid_tool_calls = value
 
-    def _title(self) -> str:
-        return "AI Message"
-
     def _pretty_extra(self) -> list[str]:
         lines: list[str] = []
         calls, invalid = self._tool_calls, self._invalid_tool_calls
         if calls:
             lines.append("Tool Calls:")
             for call in calls:
-                lines.append(f"  {call['name']} ({call['id']})")
-                lines.extend(f"    {key}: {value!r}" for key, value in call["args"].items())
+                lines.extend(_pretty_call(call))
         if invalid:
             lines.append("Invalid Tool Calls:")
             for bad in invalid:
-                lines.append(f"  {bad['name']} ({bad['id']}): {bad['args']!r} {bad['error'] or ''}")
+                lines.extend(_pretty_call(bad))
         return lines
+
+
+def _pretty_call(call: Any) -> list[str]:
+    """One tool call as ``pretty_repr`` shows it: name and id, error, then each argument."""
+    lines = [f"  {call.get('name', 'Tool')} ({call.get('id')})", f" Call ID: {call.get('id')}"]
+    if call.get("error"):
+        lines.append(f"  Error: {call['error']}")
+    lines.append("  Args:")
+    args = call.get("args")
+    if isinstance(args, str):
+        lines.append(f"    {args}")
+    elif isinstance(args, dict):
+        lines.extend(f"    {key}: {value}" for key, value in args.items())
+    return lines
 
 
 class AIMessageChunk(AIMessage, BaseMessageChunk):

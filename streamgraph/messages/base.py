@@ -286,13 +286,14 @@ class BaseMessage:
         hi
         """
         title = f" {self._title()} ".center(_TITLE_WIDTH, "=")
-        lines = [title]
         if self.name is not None:
-            lines.append(f"Name: {self.name}")
-        lines.append("")
-        lines.append(self.text if isinstance(self.content, str) else _plain_content(self))
-        lines.extend(self._pretty_extra())
-        return "\n".join(lines)
+            title += f"\nName: {self.name}"
+        text = f"{title}\n\n{self.content}"
+        extra = self._pretty_extra()
+        if extra is None:
+            return text
+        # an AI message lists its tool calls after the text, and is stripped as a whole
+        return (text.strip() + "\n" + "\n".join(extra)).strip()
 
     def pretty_print(self) -> None:
         """Print :meth:`pretty_repr`."""
@@ -301,8 +302,8 @@ class BaseMessage:
     def _title(self) -> str:
         return f"{self.type.title()} Message"
 
-    def _pretty_extra(self) -> list[str]:
-        return []
+    def _pretty_extra(self) -> list[str] | None:
+        return None
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
@@ -360,10 +361,3 @@ def _block_reasoning(block: str | dict[str, Any]) -> str:
             if isinstance(part, dict) and isinstance(part.get("text"), str)
         )
     return ""
-
-
-def _plain_content(message: BaseMessage) -> str:
-    text = message.text
-    blocks = [b for b in message.content if isinstance(b, dict) and b.get("type") != "text"]
-    kinds = ", ".join(str(b.get("type", "?")) for b in blocks)
-    return f"{text}\n[{kinds}]" if kinds else text

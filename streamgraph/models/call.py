@@ -10,7 +10,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Se
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
-from streamgraph.engine.context import FrozenMetadata, current_task, scoped_metadata
+from streamgraph.engine.context import FrozenMetadata, FrozenTags, current_task, scoped_metadata
 from streamgraph.engine.driver import handoff
 from streamgraph.engine.green import consumer_iterates
 from streamgraph.errors import RunCancelled
@@ -76,12 +76,13 @@ class LLMCall:
         params = model.ls_params() if hasattr(model, "ls_params") else (ls_params or {})
         call.meta = FrozenMetadata(
             {
+                "ls_integration": "langchain_chat_model",
                 **ctx.user_metadata,
                 **model_meta,
                 **(config.get("metadata") or {}),
                 **(scoped_metadata() or {}),
                 **ctx.base_metadata,
-                "tags": all_tags,
+                "tags": FrozenTags(all_tags),
                 **params,
             }
         )

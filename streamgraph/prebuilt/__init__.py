@@ -10,6 +10,8 @@
         print(chunk.content, end="")
 """
 
+from typing import TYPE_CHECKING
+
 from streamgraph.prebuilt.condition import tools_condition
 from streamgraph.prebuilt.injection import InjectedState
 from streamgraph.prebuilt.react_agent import create_react_agent
@@ -21,3 +23,14 @@ __all__ = [
     "create_react_agent",
     "tools_condition",
 ]
+
+
+if not TYPE_CHECKING:  # type checkers keep flagging unknown names
+
+    def __getattr__(name: str) -> object:
+        """LangGraph names not implemented yet raise ``NotImplementedYetError``."""
+        if name.startswith("__"):  # the import system probes `__path__` and the like
+            raise AttributeError(name)
+        from streamgraph._not_yet import not_yet
+
+        not_yet(__name__, name)

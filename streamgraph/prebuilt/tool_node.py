@@ -165,7 +165,11 @@ class ToolNode:
         values: dict[str, Any] = {}
         for injection in tool.injections:
             field = state_marker_field(injection.marker)
-            if field is not None:
+            if field is None:
+                continue
+            if isinstance(state, list) and field == self.messages_key:
+                values[injection.name] = state  # the node was given the messages themselves
+            else:
                 values[injection.name] = state_value(state, field, tool.name)
         return values
 

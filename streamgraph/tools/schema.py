@@ -97,8 +97,13 @@ class ToolSignature:
 
 def describe_validation_error(tool: str, exc: ValidationError) -> str:
     """One message naming the tool, each bad argument and what it should have been."""
+    return describe_argument_errors(tool, exc.errors(include_url=False))
+
+
+def describe_argument_errors(tool: str, errors: Any) -> str:
+    """:func:`describe_validation_error` for the error dicts of a pydantic ``ValidationError``."""
     problems = []
-    for error in exc.errors(include_url=False):
+    for error in errors:
         where = ".".join(str(part) for part in error["loc"]) or "arguments"
         if error["type"] == "missing":
             problems.append(f"argument {where!r} is required but was not given")

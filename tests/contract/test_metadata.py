@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import pickle
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -244,29 +246,30 @@ async def test_tags_are_run_node_model_and_call_tags_in_order_without_duplicates
         graph = one_node_graph(anode, tags=["node", "shared"])
     metas = await _metas(graph, door, {"tags": ["run", "shared"]})
     for meta in metas:
-        assert meta["tags"] == ("run", "shared", "node", "model", "call")
+        assert meta["tags"] == ["run", "shared", "node", "model", "call"]
 
 
 async def test_with_config_tags_count_as_model_tags(door: str) -> None:
     model = FakeChatModel(responses=["w w"], tags=["base"]).with_config(tags=["extra"])
     graph = one_node_graph(calling_node(model, "sync"), tags=["node"])
     metas = await _metas(graph, door, {"tags": ["run"]})
-    assert {m["tags"] for m in metas} == {("run", "node", "base", "extra")}
+    assert [m["tags"] for m in metas] == [["run", "node", "base", "extra"]] * len(metas)
 
 
-async def test_tags_are_an_empty_tuple_when_nothing_is_tagged(door: str) -> None:
+async def test_tags_are_an_empty_list_when_nothing_is_tagged(door: str) -> None:
     graph = one_node_graph(returning_node("sync", lambda: AIMessage("made by hand")))
     items = await collect(graph, INPUTS, door, stream_mode="messages")
     assert len(items) == 1
-    assert items[0][1]["tags"] == ()
+    assert items[0][1]["tags"] == []
     metas = await _metas(one_node_graph(calling_node(FakeChatModel(responses=["u"]), "sync")), door)
-    assert [m["tags"] for m in metas] == [()]
+    assert [m["tags"] for m in metas] == [[]]
 
 
-async def test_whole_messages_carry_run_and_node_tags_as_a_tuple(door: str) -> None:
+async def test_whole_messages_carry_run_and_node_tags_as_a_list(door: str) -> None:
     graph = one_node_graph(returning_node("sync", lambda: AIMessage("by hand")), tags=["node"])
     items = await collect(graph, INPUTS, door, {"tags": ["run"]}, stream_mode="messages")
-    assert [meta["tags"] for _, meta in items] == [("run", "node")]
+    assert [meta["tags"] for _, meta in items] == [["run", "node"]]
+    assert all(isinstance(meta["tags"], list) for _, meta in items)
 
 
 async def test_reference_tag_filter_selects_the_tagged_model(door: str) -> None:
@@ -309,7 +312,9 @@ async def test_whole_messages_returned_by_a_node_carry_the_node_keys(door: str) 
     assert meta["langgraph_path"] == ("__pregel_pull", "maker")
     assert meta["checkpoint_ns"] == meta["langgraph_checkpoint_ns"] == f"maker:{task_id}"
     assert isinstance(meta["run_id"], str)
-    assert not [key for key in meta if key.startswith("ls_")]
+    # no model made it: the only ls_ key is the one LangGraph sets on a node's messages
+    assert [key for key in meta if key.startswith("ls_")] == ["ls_integration"]
+    assert meta["ls_integration"] == "langgraph"
 
 
 # -- user metadata ----------------------------------------------------------------------------
@@ -393,7 +398,7 @@ async def test_user_metadata_never_overrides_the_builtin_keys(door: str, level: 
         assert meta["langgraph_checkpoint_ns"] == meta["checkpoint_ns"]
         assert meta["run_id"] == "r-9"
         assert meta["thread_id"] == "t-9"
-        assert meta["tags"] == ()
+        assert meta["tags"] == []
         assert (meta["ls_provider"], meta["ls_model_name"], meta["ls_model_type"]) == (
             "fake",
             "fake-chat-model",
@@ -434,6 +439,52 @@ async def test_whole_message_metadata_is_read_only_too(door: str) -> None:
         meta["langgraph_node"] = "x"
     with pytest.raises(TypeError):
         del meta["tags"]
+
+
+_TAG_MUTATIONS: dict[str, Callable[[list[str]], Any]] = {
+    "setitem": lambda t: t.__setitem__(0, "x"),
+    "delitem": lambda t: t.__delitem__(0),
+    "append": lambda t: t.append("x"),
+    "extend": lambda t: t.extend(["x"]),
+    "insert": lambda t: t.insert(0, "x"),
+    "pop": lambda t: t.pop(),
+    "remove": lambda t: t.remove("joke"),
+    "clear": lambda t: t.clear(),
+    "sort": lambda t: t.sort(),
+    "reverse": lambda t: t.reverse(),
+    "iadd": lambda t: t.__iadd__(["x"]),
+    "imul": lambda t: t.__imul__(2),
+}
+
+
+@pytest.mark.parametrize("mutation", list(_TAG_MUTATIONS))
+async def test_tags_are_a_read_only_list_shared_by_the_call(door: str, mutation: str) -> None:
+    # LangGraph's docs filter with `metadata["tags"] == ["joke"]`: a list compares equal
+    model = FakeChatModel(responses=["a b c"], tags=["joke"])
+    metas = await _metas(one_node_graph(calling_node(model, "sync")), door)
+    assert len(metas) == 3
+    tags = metas[0]["tags"]
+    assert isinstance(tags, list)
+    assert tags == ["joke"]
+    assert all(m["tags"] is tags for m in metas)
+    with pytest.raises(TypeError, match="read-only"):
+        _TAG_MUTATIONS[mutation](tags)
+    assert tags == ["joke"]
+    assert [*list(tags), "x"] == ["joke", "x"]
+    assert copy.deepcopy(tags) == ["joke"]
+    assert pickle.loads(pickle.dumps(tags)) == ["joke"]
+
+
+async def test_ls_integration_is_set_as_langgraph_sets_it(door: str) -> None:
+    def node(state: MessagesState) -> dict[str, Any]:
+        model = FakeChatModel(responses=["a"])
+        return {"messages": [model.invoke(state["messages"]), AIMessage("whole", id="w1")]}
+
+    items = await collect(one_node_graph(node), INPUTS, door, stream_mode="messages")
+    assert [(m.content, meta["ls_integration"]) for m, meta in items] == [
+        ("a", "langchain_chat_model"),
+        ("whole", "langgraph"),
+    ]
 
 
 async def test_metadata_is_a_json_serialisable_dict(door: str) -> None:

@@ -499,7 +499,7 @@ async def test_tokens_of_a_nested_graph_carry_the_run_tags_metadata_and_configur
     for _, meta in tokens:
         assert meta["langgraph_node"] == "inner"
         assert re.fullmatch(f"outer:{UUID}\\|inner:{UUID}", meta["checkpoint_ns"])
-        assert meta["tags"] == ("run", "outer-node", "inner-node")
+        assert meta["tags"] == ["run", "outer-node", "inner-node"]
         assert (meta["from_config"], meta["from_outer"], meta["from_inner"]) == (1, 2, 3)
         assert meta["thread_id"] == "T-1" and "user_id" not in meta
         assert meta["run_id"] == "R-1"

@@ -8,6 +8,7 @@ import importlib
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from streamgraph.engine.context import metadata_scope
 from streamgraph.errors import MissingDependencyError, RunCancelled
 from streamgraph.graph import CompiledStateGraph
 from streamgraph.integrations.langchain import _HANDLER, MessagesCallbackHandler, to_langchain
-from streamgraph.messages import AIMessage, AIMessageChunk, HumanMessage
+from streamgraph.messages import AIMessage, HumanMessage
 
 TIMEOUT = 10.0
 """Upper bound for waits on events that a correct run sets almost at once."""
@@ -162,11 +163,12 @@ async def arun(graph: CompiledStateGraph, inputs: Any = INPUTS, config: Any = RU
 
 
 def assert_streamed_reply(items: list[Any], final: list[Any], node: str = "talk") -> None:
-    """Tokens arrive as our chunks, in order, under one id: the id of the reply in state."""
-    assert all(type(chunk) is AIMessageChunk for chunk, _ in items), items
+    """Tokens arrive as LangChain's own chunks, in order, under one id: the id of the reply in
+    state, which is LangChain's AIMessage."""
+    assert all(type(chunk) is lc.AIMessageChunk for chunk, _ in items), items
     assert [chunk.content for chunk, _ in items] == TOKENS
     reply = final[-1]
-    assert type(reply) is AIMessage
+    assert type(reply) is lc.AIMessage
     assert reply.content == TEXT
     assert {chunk.id for chunk, _ in items} == {reply.id}
     assert reply.id
@@ -175,7 +177,8 @@ def assert_streamed_reply(items: list[Any], final: list[Any], node: str = "talk"
         assert meta["langgraph_step"] == 1
         assert meta["ls_model_name"] == "fake-lc"
         assert meta["ls_model_type"] == "chat"
-        assert isinstance(meta["tags"], tuple)
+        assert isinstance(meta["tags"], list)
+        assert meta["ls_integration"] == "langchain_chat_model"
 
 
 # -- the three ways a node calls a model, in sync and async nodes ----------------------------
@@ -246,20 +249,22 @@ NODES = [
 
 
 @pytest.mark.parametrize("make_node", NODES, ids=lambda f: f.__name__)
-def test_stream_messages_yields_langchain_tokens_as_our_chunks(make_node: Any) -> None:
+def test_stream_messages_yields_langchain_tokens_as_langchain_chunks(make_node: Any) -> None:
     graph = one_node(make_node(fake(tags=["model-tag"])), tags=["node-tag"])
     items, final = run(graph)
     assert_streamed_reply(items, final)
-    assert items[0][1]["tags"] == ("run-tag", "node-tag", "model-tag")
-    assert [type(m) for m in final] == [HumanMessage, AIMessage]
+    assert items[0][1]["tags"] == ["run-tag", "node-tag", "model-tag"]
+    assert [type(m) for m in final] == [HumanMessage, lc.AIMessage]
 
 
 @pytest.mark.parametrize("make_node", NODES, ids=lambda f: f.__name__)
-async def test_astream_messages_yields_langchain_tokens_as_our_chunks(make_node: Any) -> None:
+async def test_astream_messages_yields_langchain_tokens_as_langchain_chunks(
+    make_node: Any,
+) -> None:
     graph = one_node(make_node(fake(tags=["model-tag"])))
     items, final = await arun(graph)
     assert_streamed_reply(items, final)
-    assert items[0][1]["tags"] == ("run-tag", "model-tag")
+    assert items[0][1]["tags"] == ["run-tag", "model-tag"]
 
 
 def test_metadata_matches_what_our_models_get_and_is_shared_by_the_call() -> None:
@@ -276,7 +281,9 @@ def test_metadata_matches_what_our_models_get_and_is_shared_by_the_call() -> Non
     assert meta["user"] == "u1"
     assert meta["ls_provider"] == "fake-provider"
     assert isinstance(meta["run_id"], str)
-    assert "lc_versions" not in meta
+    # LangGraph 1.2.22 with langchain-core 1.8.3 gives these two keys on a LangChain model's chunks
+    assert meta["lc_versions"] == {"langchain-core": version("langchain-core")}
+    assert meta["ls_integration"] == "langchain_chat_model"
     with pytest.raises(TypeError):
         meta["user"] = "changed"
 
@@ -339,7 +346,7 @@ def test_models_inside_tools_stream_with_the_tool_call_id() -> None:
     by_call: dict[str, str] = {}
     for chunk, meta in items:
         if "inner" in meta["tags"]:
-            assert type(chunk) is AIMessageChunk
+            assert type(chunk) is lc.AIMessageChunk
             assert meta["langgraph_node"] == "tools"
             by_call[meta["tool_call_id"]] = by_call.get(meta["tool_call_id"], "") + chunk.text
     assert by_call == {"call_a": "tea is nice", "call_b": "jam is sweet"}
@@ -348,7 +355,8 @@ def test_models_inside_tools_stream_with_the_tool_call_id() -> None:
 def test_nostream_model_tag_gives_nothing_but_the_reply_lands_in_state() -> None:
     items, final = run(one_node(sync_invoke(fake(tags=["nostream"]))))
     assert items == []
-    assert final[-1] == AIMessage(TEXT, id=final[-1].id)
+    assert type(final[-1]) is lc.AIMessage
+    assert final[-1].content == TEXT
 
 
 def test_nostream_call_tag_gives_nothing() -> None:
@@ -370,49 +378,60 @@ def test_disable_streaming_gives_one_whole_message(make_node: Any) -> None:
     items, final = run(one_node(make_node(fake(disable_streaming=True))))
     assert len(items) == 1
     message, meta = items[0]
-    assert type(message) is AIMessage
-    assert message == final[-1]
+    assert type(message) is lc.AIMessage
+    assert message is final[-1]
     assert message.content == TEXT
     assert meta["ls_model_name"] == "fake-lc"
     assert meta["langgraph_node"] == "talk"
 
 
-def test_content_blocks_stream_as_text_and_reasoning_under_the_provider_id() -> None:
+def test_content_blocks_stream_as_langchain_made_them_under_the_provider_id() -> None:
     items, final = run(one_node(sync_invoke(BlocksChatModel())))
     chunks = [chunk for chunk, _ in items]
-    assert all(type(chunk) is AIMessageChunk for chunk in chunks)
-    assert [chunk.content for chunk in chunks] == ["", "", "Hel", "lo", "", "", "", ""]
-    assert "".join(chunk.reasoning for chunk in chunks) == "hm"
+    assert all(type(chunk) is lc.AIMessageChunk for chunk in chunks)
+    # content as LangGraph 1.2.22 gives it (it adds LangChain's empty closing chunk, which is
+    # left out here); LangGraph keeps LangChain's run id on all but the first chunk, while here
+    # every chunk has the provider's id, the id of the reply in state
+    assert [chunk.content for chunk in chunks] == [
+        [],
+        [{"type": "thinking", "thinking": "hm", "index": 0}],
+        [{"type": "thinking", "signature": "sig", "index": 0}],
+        [{"type": "text", "text": "Hel", "index": 1}],
+        [{"type": "text", "text": "lo", "index": 1}],
+        [{"type": "tool_use", "id": "toolu_1", "name": "get", "index": 2}],
+        [{"type": "input_json_delta", "partial_json": '{"x": ', "index": 2}],
+        [{"type": "input_json_delta", "partial_json": "1}", "index": 2}],
+        [],
+    ]
     assert {chunk.id for chunk in chunks} == {"msg_01"}
     # a tool call is listed once, on the chunk that starts it; pieces of arguments follow
-    calls = [(chunk.tool_calls, chunk.invalid_tool_calls) for chunk in chunks[4:7]]
+    calls = [(chunk.tool_calls, chunk.invalid_tool_calls) for chunk in chunks[5:8]]
     start = {"name": "get", "args": {}, "id": "toolu_1", "type": "tool_call"}
     assert calls == [([start], []), ([], []), ([], [])]
-    merged = chunks[0] + chunks[1:]
-    assert merged.to_message().tool_calls == [{**start, "args": {"x": 1}}]
-    # the reply in state keeps LangChain's blocks (signature included) and the same id
+    # the reply in state is LangChain's, with its blocks (signature included) and the same id
     reply = final[-1]
-    assert (type(reply), reply.id, reply.text, reply.reasoning) == (
-        AIMessage,
-        "msg_01",
-        "Hello",
-        "hm",
-    )
+    assert (type(reply), reply.id, reply.text) == (lc.AIMessage, "msg_01", "Hello")
     assert reply.content[0]["signature"] == "sig"
     assert reply.tool_calls == [{**start, "args": {"x": 1}}]
     assert (reply.usage_metadata or {}).get("total_tokens") == 10
 
 
-def test_langchain_messages_in_and_out_of_a_graph_land_as_ours() -> None:
+def test_langchain_messages_in_and_out_of_a_graph_stay_langchain_messages() -> None:
+    seen: list[Any] = []
+
     def talk(state: MessagesState) -> dict[str, Any]:
-        assert type(state["messages"][0]) is HumanMessage
+        seen.extend(state["messages"])
         return {"messages": [lc.AIMessage(content="plain reply", id="lc-ai-1")]}
 
-    inputs = {"messages": [lc.HumanMessage(content="hi", id="lc-h-1")]}
+    inputs = {"messages": [lc.HumanMessage(content="hi", id="lc-h-1"), ("user", "and you?")]}
     items, final = run(one_node(talk), inputs=inputs)
-    assert final == [HumanMessage("hi", id="lc-h-1"), AIMessage("plain reply", id="lc-ai-1")]
-    # the returned message arrives once, whole and converted; the input is not echoed
-    assert [message for message, _ in items] == [AIMessage("plain reply", id="lc-ai-1")]
+    assert [type(m) for m in seen] == [lc.HumanMessage, HumanMessage]
+    assert [type(m) for m in final] == [lc.HumanMessage, HumanMessage, lc.AIMessage]
+    assert [m.id for m in final][::2] == ["lc-h-1", "lc-ai-1"]
+    # the returned message arrives once, whole and as it was returned; the input is not echoed
+    assert [type(message) for message, _ in items] == [lc.AIMessage]
+    assert items[0][0] is final[-1]
+    assert items[0][1]["ls_integration"] == "langgraph"
 
 
 def test_a_chain_with_a_prompt_streams_and_reads_our_messages() -> None:
@@ -466,7 +485,8 @@ def test_handler_is_not_attached_when_messages_mode_is_off() -> None:
 
     result = one_node(talk).invoke(INPUTS)
     assert seen == [None]
-    assert result["messages"][-1] == AIMessage(TEXT, id=result["messages"][-1].id)
+    assert type(result["messages"][-1]) is lc.AIMessage
+    assert result["messages"][-1].content == TEXT
 
 
 def test_handler_is_attached_once_and_removed_after_the_task() -> None:
@@ -644,3 +664,25 @@ def test_importing_without_langchain_core_names_the_extra(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "langchain_core.callbacks", None)
     with pytest.raises(MissingDependencyError, match=r"streamgraph\[langchain\]"):
         importlib.import_module("streamgraph.integrations.langchain")
+
+
+def test_a_langchain_typed_key_turns_everything_written_to_it_into_langchain_messages() -> None:
+    from streamgraph.integrations.langchain import MessagesState as LangChainMessagesState
+
+    def talk(state: Any) -> dict[str, Any]:
+        return {"messages": [("ai", "tuple"), AIMessage("ours", id="ours-1")]}
+
+    builder = StateGraph(LangChainMessagesState).add_node("talk", talk).add_edge(START, "talk")
+    graph = builder.compile()
+    seen: dict[str, list[Any]] = {"messages": [], "updates": []}
+    for mode, payload in graph.stream(INPUTS, stream_mode=["messages", "updates"]):
+        seen[mode].append(payload)
+    # each returned message arrives once, already as the LangChain message the state holds
+    assert [(type(m), m.content) for m, _ in seen["messages"]] == [
+        (lc.AIMessage, "tuple"),
+        (lc.AIMessage, "ours"),
+    ]
+    assert [type(m) for m in seen["updates"][0]["talk"]["messages"]] == [lc.AIMessage] * 2
+    result = graph.invoke(INPUTS)
+    assert [type(m) for m in result["messages"]] == [lc.HumanMessage, lc.AIMessage, lc.AIMessage]
+    assert [m.id for m in result["messages"]][::2] == ["in-1", "ours-1"]

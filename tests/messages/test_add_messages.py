@@ -154,3 +154,24 @@ def test_add_messages_is_linear_with_index() -> None:
     assert len(result) == 20_000
     assert result[0].content == "r"
     assert result[1].content == "1"
+
+
+def test_merges_replaces_and_removes_across_ours_and_langchains() -> None:
+    # the same history and update as in tests/integrations/test_port_langchain_messages.py,
+    # where LangGraph 1.2.22 gives [b2, c, d]; here half of the messages are ours
+    lc = pytest.importorskip("langchain_core.messages")
+    history = [lc.HumanMessage("a", id="1"), AIMessage("b", id="2"), lc.HumanMessage("c", id="3")]
+    update = [lc.AIMessage("b2", id="2"), RemoveMessage(id="1"), HumanMessage("d")]
+    merged = add_messages(history, update)
+    assert [(type(m), m.content) for m in merged] == [
+        (lc.AIMessage, "b2"),
+        (lc.HumanMessage, "c"),
+        (HumanMessage, "d"),
+    ]
+    assert merged[2].id  # given a fresh id, as every message without one
+    gone = add_messages(merged, [lc.RemoveMessage(id=merged[2].id)])
+    assert [m.content for m in gone] == ["b2", "c"]
+    cleared = add_messages(history, [lc.RemoveMessage(id=REMOVE_ALL_MESSAGES), ("user", "z")])
+    assert [(type(m), m.content) for m in cleared] == [(HumanMessage, "z")]
+    with pytest.raises(MessageCoercionError, match="no message with that id"):
+        add_messages(history, lc.RemoveMessage(id="nope"))

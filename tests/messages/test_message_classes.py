@@ -244,18 +244,65 @@ def test_model_dump_is_the_dict_form() -> None:
     }
 
 
-def test_pretty_repr_has_title_name_text_and_tool_calls() -> None:
+# Expected renderings: what langchain-core 1.8.3 prints for the same messages.
+_BAR_AI = "=" * 34 + " Ai Message " + "=" * 34
+_BAR_HUMAN = "=" * 32 + " Human Message " + "=" * 33
+
+
+def test_pretty_repr_matches_langchain_for_an_ai_message_with_tool_calls() -> None:
     msg = AIMessage(
-        "let me check", name="bot", tool_calls=[tool_call(name="search", args={"q": "x"}, id="c1")]
+        "x", name="bot", tool_calls=[tool_call(name="f", args={"a": 1, "city": "Paris"}, id="c1")]
     )
-    lines = msg.pretty_repr().splitlines()
-    assert lines[0].strip("= ") == "AI Message"
-    assert len(lines[0]) == 80
-    assert "Name: bot" in lines
-    assert "let me check" in lines
-    assert "  search (c1)" in lines
-    assert "    q: 'x'" in lines
-    assert HumanMessage("hi").pretty_repr().splitlines()[0].strip("= ") == "Human Message"
+    assert msg.pretty_repr() == (
+        f"{_BAR_AI}\nName: bot\n\nx\nTool Calls:\n  f (c1)\n Call ID: c1\n  Args:\n"
+        "    a: 1\n    city: Paris"
+    )
+    assert len(_BAR_AI) == 80
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (AIMessage(""), _BAR_AI),
+        (HumanMessage(""), f"{_BAR_HUMAN}\n\n"),
+        (HumanMessage("n", name="bob"), f"{_BAR_HUMAN}\nName: bob\n\nn"),
+        (
+            AIMessage("", tool_calls=[tool_call(name="f", args={}, id="c1")]),
+            f"{_BAR_AI}\nTool Calls:\n  f (c1)\n Call ID: c1\n  Args:",
+        ),
+        (
+            AIMessage(
+                "",
+                invalid_tool_calls=[
+                    {
+                        "name": "f",
+                        "args": "{x",
+                        "id": "c2",
+                        "error": "bad",
+                        "type": "invalid_tool_call",
+                    }
+                ],
+            ),
+            f"{_BAR_AI}\nInvalid Tool Calls:\n  f (c2)\n Call ID: c2\n  Error: bad\n"
+            "  Args:\n    {x",
+        ),
+        (
+            HumanMessage(
+                [{"type": "text", "text": "hello"}, {"type": "image_url", "image_url": {}}]
+            ),
+            f"{_BAR_HUMAN}\n\n[{{'type': 'text', 'text': 'hello'}}, "
+            "{'type': 'image_url', 'image_url': {}}]",
+        ),
+        (
+            ToolMessage("r", tool_call_id="c1"),
+            "=" * 33 + " Tool Message " + "=" * 33 + "\n\nr",
+        ),
+        (AIMessageChunk("k"), "=" * 28 + " Aimessagechunk Message " + "=" * 28 + "\n\nk"),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, str) else "",
+)
+def test_pretty_repr_matches_langchain(message: Any, expected: str) -> None:
+    assert message.pretty_repr() == expected
 
 
 def test_pretty_print_prints(capsys: pytest.CaptureFixture[str]) -> None:

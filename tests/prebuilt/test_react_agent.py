@@ -197,7 +197,7 @@ def test_system_message_and_callable_prompts() -> None:
 
 def test_bad_prompt_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="prompt"):
-        create_react_agent(FakeChatModel(responses=["ok"]), [], prompt=42)  # type: ignore[arg-type]
+        create_react_agent(FakeChatModel(responses=["ok"]), [], prompt=42)
 
 
 def test_tools_are_bound_to_the_model() -> None:
