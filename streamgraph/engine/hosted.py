@@ -121,7 +121,8 @@ class HostedRun:
         """Queue one item; the host thread then waits until the consumer asks for more."""
         if get_ident() != self._host:
             self.items.append(item)
-            self._wake()
+            if self._waiter is not None:  # the consumer waits (never while it pulls)
+                self._wake()
             return
         with self._lock:
             self.items.append(item)
@@ -173,20 +174,23 @@ class HostedRun:
         """In the host: run the coroutine on a private loop; the last item is its ``End``."""
         self._host = get_ident()
         _HOSTED.set(self)
-        loop = self._loop = take_loop()
+        end = End()
         try:
-            run_on(loop, coro, self._started)
-        except BaseException as exc:
+            loop = self._loop = take_loop()
+            try:
+                run_on(loop, coro, self._started)
+            except BaseException as exc:
+                end = End(exc)
+            give_back(loop, self._task)
+        except BaseException as exc:  # the loop failed us: still end the stream
             end = End(exc)
-        else:
-            end = End()
-        give_back(loop, self._task)
-        _HOSTED.set(None)
-        self._loop = self._task = None
-        self.done = True
-        self.items.append(end)
-        self._wake()
-        self._finished.release()
+        finally:
+            _HOSTED.set(None)
+            self._loop = self._task = None
+            self.done = True
+            self.items.append(end)
+            self._wake()
+            self._finished.release()
 
     def _started(self, task: asyncio.Task[Any]) -> None:
         self._task = task
