@@ -25,12 +25,15 @@ import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamgraph.engine.bus import End
 from streamgraph.engine.green import _get_running_loop, give_back, run_on, take_loop
 from streamgraph.engine.threads import in_host_thread
 from streamgraph.errors import RunCancelled
+
+if TYPE_CHECKING:
+    from streamgraph.engine.grace import Cleanup
 
 __all__ = ["HostedRun", "consumer_iterates"]
 
@@ -79,6 +82,7 @@ class HostedRun:
     """
 
     __slots__ = (
+        "_cleanup",
         "_closing",
         "_context",
         "_coro",
@@ -90,6 +94,7 @@ class HostedRun:
         "_owed",
         "_pulling",
         "_task",
+        "_timer",
         "_waiter",
         "done",
         "items",
@@ -110,6 +115,8 @@ class HostedRun:
         self._go.acquire()
         self._pulling: _Offer | None = None
         self._closing = False
+        self._cleanup: Cleanup | None = None
+        self._timer: asyncio.TimerHandle | None = None  # the grace of a stopped run
         self._finished = _new_lock()  # held while the run is on its host
 
     def start(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -132,7 +139,9 @@ class HostedRun:
         self._wake()
         self._go.acquire()
         if self._closing:
-            raise _stop()
+            stop = self._stop_here()
+            if stop is not None:
+                raise stop
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -165,7 +174,7 @@ class HostedRun:
         finally:
             _adopt(offer.context)  # what the model set in its context, the node sees
         if error is _STOPPED:
-            raise _stop()
+            error = self._stop_here()
         if error is not None:
             raise error
         return offer.out
@@ -181,6 +190,8 @@ class HostedRun:
                 run_on(loop, coro, self._started)
             except BaseException as exc:
                 end = End(exc)
+            if self._timer is not None:
+                self._timer.cancel()
             give_back(loop, self._task)
         except BaseException as exc:  # the loop failed us: still end the stream
             end = End(exc)
@@ -195,7 +206,39 @@ class HostedRun:
     def _started(self, task: asyncio.Task[Any]) -> None:
         self._task = task
         if self._closing:
+            self._cancel_task()
+
+    def _stop_here(self) -> BaseException | None:
+        """In the host, woken by ``close()`` where it waited: what to raise there.
+
+        The run is cancelled once, as ``task.cancel()`` does, so an async node's cleanup
+        (``finally: await ...``) runs on, within the grace period.
+        """
+        task = self._task
+        loop = _get_running_loop()
+        if loop is None:  # a sync node: no loop runs where it waits
+            if task is not None:
+                self._cancel_task()
+            return RunCancelled("the consumer stopped reading the stream")
+        if task is None or asyncio.current_task(loop) is task:
+            # put from the run's own task: cancel it right there (only there, not in its
+            # task as well, or its cleanup would be cancelled a second time)
+            self._arm_grace()
+            return asyncio.CancelledError()
+        self._cancel_task()  # from a task it started, or a callback: cancel the run, once
+        return None
+
+    def _cancel_task(self) -> None:
+        """On the host's loop: cancel the run's task, with the grace of its cleanup."""
+        task = self._task
+        if task is not None and not task.done():
+            self._arm_grace()
             task.cancel()
+
+    def _arm_grace(self) -> None:
+        cleanup, loop, task = self._cleanup, self._loop, self._task
+        if cleanup and cleanup.grace is not None and loop and task and self._timer is None:
+            self._timer = loop.call_later(cleanup.grace, _overran, task, cleanup)
 
     # -- the consumer's side (any thread, one at a time) ---------------------------------
     def pump(self) -> None:
@@ -256,40 +299,47 @@ class HostedRun:
         offer.error = error
         offer.done.release()
 
-    def close(self) -> None:
+    def close(self, cleanup: Cleanup | None = None) -> None:
         """The consumer left early: stop the run, and return once it has unwound.
 
         A sync node waiting for the consumer (its model stream pulled, an item put) gets
-        ``RunCancelled`` right there, an async one is cancelled, and the run's task is
-        cancelled; a node busy elsewhere stops at its next chunk or write.
+        ``RunCancelled`` right there, an async one is cancelled there; otherwise the run's
+        task is cancelled, and a sync node busy elsewhere stops at its next chunk or
+        write. The run is cancelled once: an async node's cleanup (``finally: await ...``)
+        runs on, for up to ``cleanup.grace`` seconds.
         """
         if self._coro is not None:  # never started
             self._coro.close()
             self._coro = None
             return
         with self._lock:
+            self._cleanup = cleanup
             self._closing = True
             offer = self._pulling
             owed, self._owed = self._owed, False
-        if owed:
+        if owed:  # the host waits in put(): it stops there
             self._go.release()
-        if offer is not None:
+        elif offer is not None:  # the host waits for its model stream: it stops there
             self._end_offer(offer, _STOPPED)
-        task, loop = self._task, self._loop
-        if task is not None and loop is not None:
-            try:
-                loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:
-                pass  # the loop is closed: the run is over
+        else:
+            loop = self._loop
+            if loop is not None:
+                try:
+                    loop.call_soon_threadsafe(self._cancel_task)
+                except RuntimeError:
+                    pass  # the loop is closed: the run is over
         self._finished.acquire()
         self._finished.release()
         self.items.clear()
+        if cleanup is not None:
+            cleanup.report("close()")
 
 
-def _stop() -> BaseException:
-    if _get_running_loop() is None:  # a sync node: no loop runs where it waits
-        return RunCancelled("the consumer stopped reading the stream")
-    return asyncio.CancelledError()
+def _overran(task: asyncio.Task[Any], cleanup: Cleanup) -> None:
+    """The grace of a closed run ran out: cancel what still unwinds, once more."""
+    if not task.done():
+        cleanup.expire()
+        task.cancel()
 
 
 def _close(it: Iterator[Any]) -> None:
@@ -306,4 +356,4 @@ def _adopt(context: contextvars.Context) -> None:
 
 
 _UNSET = object()
-_STOPPED = RunCancelled("the consumer stopped reading the stream")  # raised as _stop() says
+_STOPPED = RunCancelled("the consumer stopped reading the stream")  # see _stop_here()

@@ -214,7 +214,7 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                hosted.close()
+                hosted.close(Cleanup(graph_run.run, self.cleanup_grace))
 
     def astream(
         self,
