@@ -1,4 +1,5 @@
-"""Where sync nodes meet the async core: the worker threads they run in."""
+"""Where sync code meets the async core: the worker threads sync nodes run in, and the
+host threads that run the graphs a sync ``stream`` reads."""
 
 from __future__ import annotations
 
@@ -12,27 +13,32 @@ from collections.abc import Callable, Sequence
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
-__all__ = ["all_in_workers", "in_worker_thread"]
+__all__ = ["all_in_workers", "in_host_thread", "in_worker_thread"]
 
 T = TypeVar("T")
 
 _MAX_WORKERS = int(os.environ.get("STREAMGRAPH_MAX_THREADS", "64"))
+_IDLE_HOSTS = 8  # host threads kept for later streams; more end when their run is over
 
 
 class _Workers:
-    """Worker threads taking jobs from one queue; no job waits while a thread is idle.
+    """Threads taking jobs from one queue; no job waits while a thread is idle.
 
     Lighter than a ``ThreadPoolExecutor`` (no future per job: each job reports its own
-    outcome to the loop that waits for it). Up to ``limit`` threads are started as needed
-    and kept; past that, jobs wait for a free thread.
+    outcome to whoever waits for it). Up to ``limit`` threads (no limit for None) are
+    started as needed; past that, jobs wait for a free thread. At most ``keep`` of them
+    (all for None) stay idle for later jobs; the others end once their job is done.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int | None, name: str, keep: int | None = None) -> None:
         self._jobs: SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0
         self._threads = 0
         self._limit = limit
+        self._keep = keep
+        self._name = name
+        self._started = itertools.count(1)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         with self._lock:
@@ -40,22 +46,24 @@ class _Workers:
                 self._idle -= 1  # that thread is spoken for
                 start = False
             else:
-                start = self._threads < self._limit
+                start = self._limit is None or self._threads < self._limit
                 self._threads += start
         self._jobs.put((fn, args))
         if start:
             thread = threading.Thread(target=self._serve, daemon=True)
-            thread.name = f"streamgraph-node-{self._threads}"
+            thread.name = f"{self._name}-{next(self._started)}"
             thread.start()
 
     def _serve(self) -> None:
-        get, lock = self._jobs.get, self._lock
+        get, lock, keep = self._jobs.get, self._lock, self._keep
         try:
             while True:
                 fn, args = get()
                 fn(*args)  # jobs report their own errors: one that escapes is a bug, shown
                 del fn, args
                 with lock:
+                    if keep is not None and self._idle >= keep:
+                        return  # enough threads wait already: this one ends
                     self._idle += 1
         finally:
             with lock:
@@ -63,6 +71,7 @@ class _Workers:
 
 
 _POOL: _Workers | None = None
+_HOSTS: _Workers | None = None
 _POOL_LOCK = threading.Lock()
 
 
@@ -71,8 +80,23 @@ def _pool() -> _Workers:
     if _POOL is None:
         with _POOL_LOCK:
             if _POOL is None:
-                _POOL = _Workers(_MAX_WORKERS)
+                _POOL = _Workers(_MAX_WORKERS, "streamgraph-node")
     return _POOL
+
+
+def in_host_thread(fn: Callable[..., Any], *args: Any) -> None:
+    """Run ``fn(*args)`` in a host thread: one thread per job for as long as it runs.
+
+    For the run behind a sync ``stream``, which holds its thread from start to end (its
+    nodes block it). Hosts are not the workers of sync nodes: a run waiting for its
+    nodes never holds a thread they need. ``fn`` reports its own outcome.
+    """
+    global _HOSTS
+    if _HOSTS is None:
+        with _POOL_LOCK:
+            if _HOSTS is None:
+                _HOSTS = _Workers(None, "streamgraph-stream", keep=_IDLE_HOSTS)
+    _HOSTS.submit(fn, *args)
 
 
 def in_worker_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
@@ -173,9 +197,9 @@ def all_in_workers(
 
 
 def _forget_after_fork() -> None:
-    # the pool's threads do not exist in a forked child: start afresh there
-    global _POOL
-    _POOL = None
+    # the pools' threads do not exist in a forked child: start afresh there
+    global _POOL, _HOSTS
+    _POOL = _HOSTS = None
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,11 +1,11 @@
 """CompiledStateGraph: the public doors (stream, astream, invoke, ainvoke) into one loop.
 
-Each door sets up a :class:`RunState` and drives :meth:`GraphRun.execute` in the
-caller's own thread: ``stream`` in a greenlet on a private event loop
-(:mod:`streamgraph.engine.green`), ``astream`` stepped by the consumer's own task
-(:mod:`streamgraph.engine.driver`), ``invoke`` on a private loop and ``ainvoke`` by
-awaiting it. Either way a token is in the consumer's hands before the node goes on.
-Nothing else differs.
+Each door sets up a :class:`RunState` and drives :meth:`GraphRun.execute`: ``stream`` on
+a host thread of its own, read from any thread (:mod:`streamgraph.engine.hosted`),
+``astream`` stepped by the consumer's own task (:mod:`streamgraph.engine.driver`),
+``invoke`` on a private loop in the caller's thread (:mod:`streamgraph.engine.green`) and
+``ainvoke`` by awaiting it. Either way a token is in the consumer's hands before the node
+goes on. Nothing else differs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.context import RunState, TaskContext, current_task, payload_only
 from streamgraph.engine.driver import DropWatch, InlineRun
 from streamgraph.engine.grace import DEFAULT_CLEANUP_GRACE, Cleanup, check_cleanup_grace
-from streamgraph.engine.green import GreenRun, run_here
+from streamgraph.engine.green import run_here
+from streamgraph.engine.hosted import HostedRun
 from streamgraph.engine.loop import GraphRun
 from streamgraph.engine.persist import Persistence
 from streamgraph.engine.plan import GraphPlan
@@ -202,12 +203,12 @@ class CompiledStateGraph:
 
         Leaving the loop early stops the run.
         """
-        green = GreenRun()
+        hosted = HostedRun()
         graph_run = self._root_run(
-            config, stream_mode, subgraphs, version, green.put, context, inline_sync=True
+            config, stream_mode, subgraphs, version, hosted.put, context, inline_sync=True
         )
-        green.start(graph_run.execute(input))
-        items, pump = green.items, green.pump
+        hosted.start(graph_run.execute(input))
+        items, pump = hosted.items, hosted.pump
         finished = False
         try:
             while True:
@@ -222,7 +223,7 @@ class CompiledStateGraph:
         finally:
             if not finished:
                 graph_run.run.cancel()
-                green.close(Cleanup(graph_run.run, self.cleanup_grace))
+                hosted.close(Cleanup(graph_run.run, self.cleanup_grace))
 
     def astream(
         self,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._ids import new_id
 from streamgraph.engine.context import FrozenMetadata, FrozenTags, current_task, scoped_metadata
 from streamgraph.engine.driver import handoff
-from streamgraph.engine.green import consumer_iterates
+from streamgraph.engine.hosted import consumer_iterates
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessage, AIMessageChunk, merge_chunks
 

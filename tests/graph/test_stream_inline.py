@@ -1,6 +1,6 @@
-"""stream runs the graph in the consumer's own thread: a lone sync node runs right there,
-each token is handed over before the node goes on, and neither side sees the other's
-event loop."""
+"""stream runs the graph on a host thread of its own: the consumer pulls a lone sync node's
+model stream itself, each token is handed over before the node goes on, and neither side
+sees the other's event loop."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from streamgraph import END, START, MessagesState, StateGraph
-from streamgraph.engine.green import GreenRun
+from streamgraph.engine.hosted import HostedRun
 from streamgraph.errors import RunCancelled
 from streamgraph.messages import AIMessageChunk, HumanMessage
 from streamgraph.models import BaseChatModel
@@ -56,7 +56,7 @@ def test_each_token_reaches_the_consumer_before_the_model_makes_the_next(is_asyn
     assert made_when_seen == [1, 2, 3, 4, 5]
 
 
-def test_a_lone_sync_node_runs_in_the_consumers_thread() -> None:
+def test_a_lone_sync_nodes_model_stream_is_pulled_in_the_consumers_thread() -> None:
     model = CountingModel(3)
     list(graph_of(calling(model)).stream(INPUT, stream_mode="messages"))
     assert model.threads == {threading.get_ident()}
@@ -130,7 +130,7 @@ def test_closing_raises_run_cancelled_where_the_node_hands_over_its_chunk() -> N
     stream = graph_of(node).stream(INPUT, stream_mode="messages")
     next(stream)
     next(stream)
-    stream.close()  # returns once the node has stopped: it runs in this thread
+    stream.close()  # returns once the node has stopped
     assert len(stopped) == 1
     assert model.made == 2  # stopped at the chunk it was handing over, not the next one
 
@@ -229,13 +229,14 @@ def test_what_a_failed_runs_workers_put_later_is_not_handed_over_in_later_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started, release, woken = threading.Event(), threading.Event(), threading.Event()
-    wake = GreenRun._wake
+    put = HostedRun.put
 
-    def recorded_wake(self: GreenRun) -> None:
-        wake(self)
-        woken.set()
+    def recorded_put(self: HostedRun, item: Any) -> None:
+        put(self, item)
+        if isinstance(item, dict) and "late" in item:
+            woken.set()
 
-    monkeypatch.setattr(GreenRun, "_wake", recorded_wake)
+    monkeypatch.setattr(HostedRun, "put", recorded_put)
 
     def fails(state: MessagesState) -> dict[str, Any]:
         started.wait(5)  # bounded: fail once the other node runs
@@ -250,7 +251,7 @@ def test_what_a_failed_runs_workers_put_later_is_not_handed_over_in_later_runs(
         list(graph_of(fails, late).stream(INPUT, stream_mode="updates"))
     release.set()
     assert woken.wait(5)
-    # later runs in this thread reuse that run's loop, where the late item's wake-up waits
+    # the late item went to the failed run, which nobody reads any more
     model = CountingModel(3)
     graph = graph_of(calling(model, is_async=True))
     for _ in range(2):
