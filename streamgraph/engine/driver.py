@@ -20,12 +20,12 @@ import asyncio
 import contextvars
 import functools
 import weakref
-from asyncio.events import _get_running_loop
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.engine.bus import AsyncBus, End
 from streamgraph.engine.green import Yields
+from streamgraph.engine.running_loop import get_running_loop
 
 if TYPE_CHECKING:
     from streamgraph.engine.grace import Cleanup
@@ -182,7 +182,7 @@ class InlineRun:
             except RuntimeError:
                 pass  # its cleanup tried to wait
             return
-        if loop.is_running() and _get_running_loop() is not loop:
+        if loop.is_running() and get_running_loop() is not loop:
             return  # dropped in another thread: the loop's own finalizer closes the stream
         for _ in range(_DROP_ROUNDS):
             pending: Any = self._pending

@@ -14,9 +14,10 @@ import contextvars
 import os
 import threading
 import weakref
-from asyncio import events
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
+
+from streamgraph.engine import running_loop
 
 __all__ = [
     "Yields",
@@ -27,9 +28,6 @@ __all__ = [
     "take_loop",
     "task_point",
 ]
-
-_get_running_loop = events._get_running_loop
-_set_running_loop = events._set_running_loop
 
 
 # -- this thread's private loops -------------------------------------------------------------
@@ -180,27 +178,57 @@ def run_on(
     async node code; only then does it go on in a task of ``loop`` (``started`` gets it).
     """
     context = contextvars.copy_context()
-    _set_running_loop(loop)
-    try:
-        first = context.run(coro.send, None)
-    except StopIteration as stop:
-        return stop.value
-    finally:
-        _set_running_loop(None)
-    task = context.run(loop.create_task, _continue(_Forward(coro, first)))
+    if not running_loop.FAST:  # no private hook to step it here: a task from the start
+        task = context.run(loop.create_task, coro)
+    else:
+        running_loop.set_running_loop(loop)
+        try:
+            first = context.run(coro.send, None)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            running_loop.set_running_loop(None)
+        task = context.run(loop.create_task, _continue(_Forward(coro, first)))
     if started is not None:
         started(task)
     return loop.run_until_complete(task)
 
 
 def run_here(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``coro`` to its end on a private loop in this thread, and return its result."""
-    outer = _get_running_loop()
-    _set_running_loop(None)
+    """Run ``coro`` to its end on a private loop in this thread, and return its result.
+
+    Inside a running loop and without asyncio's private hook to hide it, the private loop
+    runs in a helper thread instead, the caller's context copied, while the caller waits.
+    """
+    outer = running_loop.get_running_loop()
+    if outer is not None and not running_loop.FAST:
+        return _run_in_helper_thread(coro)
+    if outer is not None:
+        running_loop.set_running_loop(None)
     loop = take_loop()
     tasks: list[asyncio.Task[Any]] = []
     try:
         return run_on(loop, coro, tasks.append)
     finally:
         give_back(loop, tasks[0] if tasks else None)
-        _set_running_loop(outer)
+        if outer is not None:
+            running_loop.set_running_loop(outer)
+
+
+def _run_in_helper_thread(coro: Coroutine[Any, Any, Any]) -> Any:
+    context = contextvars.copy_context()
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, context.run(run_here, coro)))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    helper = threading.Thread(target=run, name="streamgraph-invoke", daemon=True)
+    helper.start()
+    helper.join()
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value

@@ -28,7 +28,8 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.engine.bus import End
-from streamgraph.engine.green import _get_running_loop, give_back, run_on, take_loop
+from streamgraph.engine.green import give_back, run_on, take_loop
+from streamgraph.engine.running_loop import get_running_loop
 from streamgraph.engine.threads import in_host_thread
 from streamgraph.errors import RunCancelled
 
@@ -215,7 +216,7 @@ class HostedRun:
         (``finally: await ...``) runs on, within the grace period.
         """
         task = self._task
-        loop = _get_running_loop()
+        loop = get_running_loop()
         if loop is None:  # a sync node: no loop runs where it waits
             if task is not None:
                 self._cancel_task()

@@ -6,12 +6,12 @@ import asyncio
 import functools
 import itertools
 import time
-from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._ids import new_id
+from streamgraph.engine import running_loop
 from streamgraph.engine.context import _TASK, TaskContext, reset_var
 from streamgraph.engine.green import task_point
 from streamgraph.engine.hooks import open_task_scope
@@ -131,7 +131,7 @@ class TaskRunner:
             task = tasks[0]
             if task.spec.is_async:
                 await self._run_async(task)
-            elif self.inline_sync:
+            elif self.inline_sync and running_loop.FAST:
                 self._run_inline(task)
             else:
                 await self._dispatch(task)
@@ -172,12 +172,8 @@ class TaskRunner:
         """
         if self.run.cancelled:
             raise asyncio.CancelledError
-        loop = _get_running_loop()
-        _set_running_loop(None)
-        try:
+        with running_loop.Hidden():
             self._run_sync(task)
-        finally:
-            _set_running_loop(loop)
 
     async def _guarded(self, task: Task, gate: asyncio.Semaphore | None) -> None:
         if gate is not None:

@@ -8,10 +8,11 @@ import contextvars
 import itertools
 import os
 import threading
-from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Callable, Sequence
 from queue import SimpleQueue
 from typing import Any, TypeVar
+
+from streamgraph.engine import running_loop
 
 __all__ = ["all_in_workers", "in_host_thread", "in_worker_thread"]
 
@@ -182,14 +183,10 @@ def all_in_workers(
                     except RuntimeError:
                         pass  # the loop is closed: the run was stopped and nobody waits
 
-    if caller_helps:
+    if caller_helps and running_loop.FAST:
         pool.submit(work, True)
-        running = _get_running_loop()
-        _set_running_loop(None)  # the functions see no running loop, as in a worker
-        try:
+        with running_loop.Hidden():  # the functions see no running loop, as in a worker
             work(False)
-        finally:
-            _set_running_loop(running)
     else:
         for _ in fns:
             pool.submit(work, False)
