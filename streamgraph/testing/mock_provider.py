@@ -234,6 +234,11 @@ class MockProviderServer:
         with self._cond:
             return self._disconnects
 
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        """Wait until ``count`` requests were received; False if ``timeout`` passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self._requests) >= count, timeout)
+
     def wait_for_disconnect(self, count: int = 1, timeout: float = 5.0) -> bool:
         """Wait until ``count`` client disconnects were seen; False if ``timeout`` passed."""
         with self._cond:
