@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from . import _render
 from ._render import ErrorAnswer, Frame
-from .scripts import Fixture, HttpError, Reply, Script
+from .scripts import Fixture, HttpError, Raw, Reply, Script
 
 __all__ = ["MockProviderServer", "RecordedRequest"]
 
@@ -357,6 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
                 else _render.openai_http_error
             )
             self._answer_error(record, render(script))
+        elif isinstance(script, Raw):
+            self._answer_raw(record, script)
         elif not record.body.get("stream"):
             self._answer_whole(record, script)
         elif isinstance(script, Fixture):
@@ -415,6 +417,25 @@ class _Handler(BaseHTTPRequestHandler):
         record.status = 200
         self._send_json(200, payload)
         record.completed.set()
+
+    def _answer_raw(self, record: RecordedRequest, raw: Raw) -> None:
+        streamed = bool(record.body.get("stream"))
+        default = "text/event-stream; charset=utf-8" if streamed else "application/json"
+        record.status = 200
+        record.total_events = len(raw.chunks)
+        self.send_response(200)
+        self.send_header("content-type", raw.content_type or default)
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", f"req_mock{id(record):x}")
+        self.end_headers()
+        try:
+            for data in raw.chunks:
+                self._write_chunk(record, data)
+            record.completed.set()
+            self._write(b"0\r\n\r\n")
+        except _ClientGone:
+            self.close_connection = True
+            self.server.mock._client_gone(record)
 
     def _send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
