@@ -30,7 +30,8 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
         ├── BadRequestError (ValueError)
         ├── ProviderConnectionError (ConnectionError)
         ├── ProviderTimeoutError (TimeoutError)
-        └── StreamInterruptedError                an error event or a cut after tokens were sent
+        ├── StreamInterruptedError                an error event or a cut after tokens were sent
+        └── MalformedResponseError (ValueError)   data that breaks the wire format
 
     RunCancelled (BaseException)                raised inside a sync node whose run was stopped
 
@@ -57,6 +58,7 @@ __all__ = [
     "InvalidNodeNameError",
     "InvalidStreamModeError",
     "InvalidUpdateError",
+    "MalformedResponseError",
     "MessageCoercionError",
     "MissingDependencyError",
     "MissingEntryError",
@@ -290,6 +292,20 @@ class ProviderTimeoutError(ProviderError, TimeoutError):
 
 class StreamInterruptedError(ProviderError):
     """The stream failed after it had started: an error event or a cut connection."""
+
+
+class MalformedResponseError(ProviderError, ValueError):
+    """The provider sent data that breaks its wire format (invalid JSON or UTF-8, a required
+    field missing, a field of the wrong type), in a stream event or a whole reply.
+
+    ``event`` names the stream event (or ``"response"`` for a whole reply) and ``field`` the
+    field at fault. Chunks delivered before it stay delivered: the reply seen is partial.
+    """
+
+    def __init__(self, message: str, *, provider: str, event: str, field: str) -> None:
+        super().__init__(f"malformed {event}: {message}", provider=provider)
+        self.event = event
+        self.field = field
 
 
 class CleanupTimeoutWarning(StreamGraphError, RuntimeWarning):

@@ -38,13 +38,22 @@ class _Loops:
 
     def __init__(self) -> None:
         self.idle: list[asyncio.AbstractEventLoop] = []
-        weakref.finalize(self, _close_all, self.idle)
+        weakref.finalize(self, _close_all, self.idle, os.getpid())
 
 
-def _close_all(loops: list[asyncio.AbstractEventLoop]) -> None:
-    for loop in loops:
-        loop.close()
+def _close_all(loops: list[asyncio.AbstractEventLoop], pid: int) -> None:
+    if os.getpid() != pid:
+        # A forked child's copies: a loop's selector (epoll) is shared with the parent, and
+        # closing it here would unregister the parent's wake-up socket, so the parent's loop
+        # would never wake again. Kept, never closed nor collected.
+        _INHERITED.extend(loops)
+    else:
+        for loop in loops:
+            loop.close()
     loops.clear()
+
+
+_INHERITED: list[asyncio.AbstractEventLoop] = []
 
 
 _LOCAL = threading.local()

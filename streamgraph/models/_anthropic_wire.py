@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamgraph.errors import MalformedResponseError
 from streamgraph.messages.ai import AIMessage, AIMessageChunk, UsageMetadata
 from streamgraph.messages.base import BaseMessage
 from streamgraph.messages.tool_calls import ToolCall
@@ -180,6 +181,21 @@ def _tool_result(message: BaseMessage) -> dict[str, Any]:
 # -- replies in --------------------------------------------------------------------------
 
 
+def _bad(event: str, field: str, value: object) -> MalformedResponseError:
+    """The error for ``field`` of ``event`` holding ``value`` (None: it is missing)."""
+    if value is None:
+        what = "missing"
+    else:
+        what = f"{type(value).__name__} {repr(value)[:60]}, where the format has a string"
+    return MalformedResponseError(f"{field} is {what}", provider=PROVIDER, event=event, field=field)
+
+
+def _text(value: object, event: str, field: str) -> str:
+    if type(value) is not str:
+        raise _bad(event, field, value)
+    return value
+
+
 def usage_metadata(*usages: Any) -> UsageMetadata | None:
     """Token counts from SDK usage objects; later objects override earlier counts.
 
@@ -231,10 +247,19 @@ def message_from_response(response: Any) -> AIMessage:
     texts: list[str] = []
     calls: list[ToolCall] = []
     thinking: list[dict[str, Any]] = []
-    for index, block in enumerate(response.content):
+    content = getattr(response, "content", None)
+    if not isinstance(content, list):
+        raise MalformedResponseError(
+            f"content is {'missing' if content is None else repr(content)[:60]}, where the "
+            "format has a list of blocks",
+            provider=PROVIDER,
+            event="response",
+            field="content",
+        )
+    for index, block in enumerate(content):
         kind = getattr(block, "type", None)
         if kind == "text":
-            texts.append(block.text)
+            texts.append(_text(getattr(block, "text", None), "response", f"content[{index}].text"))
         elif kind == "tool_use":
             args = block.input if isinstance(block.input, dict) else {}
             calls.append({"name": block.name, "args": args, "id": block.id, "type": "tool_call"})
@@ -299,6 +324,8 @@ class AnthropicStreamTranslator:
 
     def _message_start(self, event: Any) -> None:
         message = event.message
+        if message is None:
+            raise _bad("message_start", "message", None)
         self.message_id = message.id
         self.model = message.model
         if getattr(message, "usage", None) is not None:
@@ -307,9 +334,12 @@ class AnthropicStreamTranslator:
 
     def _block_start(self, event: Any) -> AIMessageChunk | None:
         block, index = event.content_block, event.index
+        if block is None:
+            raise _bad("content_block_start", "content_block", None)
         kind = getattr(block, "type", None)
-        if kind == "text" and block.text:
-            return self._chunk(block.text)
+        if kind == "text":
+            text = _text(block.text, "content_block_start", "content_block.text")
+            return self._chunk(text) if text else None
         if kind == "tool_use":
             self._tool_blocks.add(index)
             args = block.input if isinstance(block.input, dict) else {}
@@ -334,10 +364,16 @@ class AnthropicStreamTranslator:
 
     def _block_delta(self, event: Any) -> AIMessageChunk | None:
         delta, index = event.delta, event.index
+        if delta is None:
+            raise _bad("content_block_delta", "delta", None)
         kind = getattr(delta, "type", None)
         if kind == "text_delta":
-            return self._chunk(delta.text) if delta.text else None
+            text = delta.text
+            if type(text) is not str:
+                raise _bad("content_block_delta", "delta.text", text)
+            return self._chunk(text) if text else None
         if kind == "input_json_delta":
+            _text(delta.partial_json, "content_block_delta", "delta.partial_json")
             if not delta.partial_json or index not in self._tool_blocks:
                 return None
             piece = {"name": None, "args": delta.partial_json, "id": None, "index": index}
@@ -345,13 +381,17 @@ class AnthropicStreamTranslator:
                 tool_call_chunks=[{**piece, "type": "tool_call_chunk"}], tool_calls=[]
             )
         if kind == "thinking_delta":
-            return self._thinking(index, delta.thinking) if delta.thinking else None
+            thought = _text(delta.thinking, "content_block_delta", "delta.thinking")
+            return self._thinking(index, thought) if thought else None
         if kind == "signature_delta":
-            block = {"index": index, "type": "thinking", "signature": delta.signature}
+            signature = _text(delta.signature, "content_block_delta", "delta.signature")
+            block = {"index": index, "type": "thinking", "signature": signature}
             return self._chunk(additional_kwargs={"thinking_blocks": [block]})
         return None
 
     def _message_delta(self, event: Any) -> None:
+        if event.delta is None:
+            raise _bad("message_delta", "delta", None)
         self._stop_reason = getattr(event.delta, "stop_reason", None)
         self._stop_sequence = getattr(event.delta, "stop_sequence", None)
         if getattr(event, "usage", None) is not None:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from streamgraph.errors import MalformedResponseError
 from streamgraph.messages.ai import AIMessage, AIMessageChunk, UsageMetadata
 from streamgraph.messages.base import BaseMessage
 from streamgraph.messages.partial_json import parse_partial_json
@@ -137,10 +138,28 @@ def _extra(obj: Any, key: str) -> Any:
     return extra.get(key) if isinstance(extra, dict) else None
 
 
+def _bad(event: str, field: str, value: object, wanted: str) -> MalformedResponseError:
+    """The error for ``field`` of ``event`` holding ``value`` (None: it is missing)."""
+    what = "missing" if value is None else f"{type(value).__name__} {repr(value)[:60]}"
+    return MalformedResponseError(
+        f"{field} is {what}, where the format has {wanted}",
+        provider=PROVIDER,
+        event=event,
+        field=field,
+    )
+
+
 def message_from_completion(completion: Any) -> AIMessage:
     """A whole (non-streamed) SDK ``ChatCompletion`` as an :class:`AIMessage`."""
-    choice = completion.choices[0]
-    message = choice.message
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise _bad("response", "choices", choices, "a list of one choice or more")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    if message is None:
+        raise _bad("response", "choices[0].message", None, "an object")
+    if message.content is not None and type(message.content) is not str:
+        raise _bad("response", "choices[0].message.content", message.content, "a string")
     calls: list[ToolCall] = []
     for call in message.tool_calls or []:
         function = getattr(call, "function", None)
@@ -192,7 +211,10 @@ class OpenAIStreamTranslator:
         if getattr(chunk, "usage", None) is not None:
             self._usage = chunk.usage
         out: list[AIMessageChunk] = []
-        for choice in getattr(chunk, "choices", None) or ():
+        choices = getattr(chunk, "choices", None)
+        if type(choices) is not list:
+            raise _bad("chunk", "choices", choices, "a list")
+        for choice in choices:
             if getattr(choice, "index", 0) != 0:
                 continue  # n > 1 is not supported: only the first choice is streamed
             self._delta(getattr(choice, "delta", None), out)
@@ -227,6 +249,8 @@ class OpenAIStreamTranslator:
                 break
         content = getattr(delta, "content", None)
         if content:
+            if type(content) is not str:
+                raise _bad("chunk", "choices[0].delta.content", content, "a string")
             out.append(self._chunk(content))
         refusal = getattr(delta, "refusal", None)
         if refusal:
@@ -241,6 +265,8 @@ class OpenAIStreamTranslator:
             index = getattr(fragment, "index", 0)
             function = getattr(fragment, "function", None)
             args = getattr(function, "arguments", None) or ""
+            if type(args) is not str:
+                raise _bad("chunk", "delta.tool_calls[].function.arguments", args, "a string")
             call_id = getattr(fragment, "id", None)
             if index not in self._started:
                 self._started.add(index)

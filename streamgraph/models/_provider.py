@@ -10,6 +10,8 @@ completeness check, and the translation of SDK errors around every call.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -19,6 +21,7 @@ from streamgraph.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    MalformedResponseError,
     OverloadedError,
     ProviderConnectionError,
     ProviderError,
@@ -38,7 +41,14 @@ from streamgraph.models._sdk import (
 )
 from streamgraph.models.base import BaseChatModel, ChatRequest
 
-__all__ = ["STATUS_ERRORS", "SDKChatModel", "StreamTranslator", "provider_error"]
+__all__ = [
+    "STATUS_ERRORS",
+    "SDKChatModel",
+    "StreamTranslator",
+    "malformed",
+    "provider_error",
+    "undecodable",
+]
 
 
 class StreamTranslator(Protocol):
@@ -71,6 +81,8 @@ class SDKChatModel(BaseChatModel, Generic[T]):
     """The error for a model made without a model name."""
     _cut_short: ClassVar[str]
     """The error for a stream that ended before the provider finished the reply."""
+    _stream_event: ClassVar[str] = "stream event"
+    """What the provider calls one event of a stream (in errors about undecodable ones)."""
 
     def __init__(
         self,
@@ -236,6 +248,8 @@ class _Call(Generic[T]):
     :class:`StreamInterruptedError`, so the caller knows the reply it saw is partial.
     """
 
+    event = "response"  # what a reply that cannot be decoded is called in errors
+
     def __init__(self, model: SDKChatModel[T]) -> None:
         self.model = model
         self.delivered = False
@@ -251,6 +265,8 @@ class _Call(Generic[T]):
     ) -> None:
         if isinstance(exc, Exception):
             error = self.model._translate_error(exc, delivered=self.delivered)
+            if error is None:
+                error = undecodable(exc, self.model.ls_provider, self.event)
             if error is not None:
                 raise error from exc
 
@@ -261,9 +277,19 @@ class _StreamCall(_Call[T]):
     def __init__(self, model: SDKChatModel[T]) -> None:
         super().__init__(model)
         self.translator = model._new_translator()
+        self.event = model._stream_event
 
     def feed(self, event: Any) -> Sequence[AIMessageChunk]:
-        chunks = self.model._chunks(self.translator, event)
+        try:
+            chunks = self.model._chunks(self.translator, event)
+        except (AttributeError, TypeError) as exc:  # a field the translator reads is not there
+            kind = getattr(event, "type", None)
+            raise malformed(
+                self.model.ls_provider,
+                kind if isinstance(kind, str) else self.event,
+                getattr(exc, "name", None) or "?",
+                None,
+            ) from exc
         if chunks:
             self.delivered = True
         return chunks
@@ -277,6 +303,38 @@ class _StreamCall(_Call[T]):
 
 
 # -- errors ------------------------------------------------------------------------------
+
+
+def malformed(provider: str, event: str, field: str, value: object) -> MalformedResponseError:
+    """The error for ``field`` of ``event`` holding ``value`` (None: it is missing)."""
+    if value is None:
+        what = "missing"
+    else:
+        what = f"{type(value).__name__} {repr(value)[:60]}, not what the wire format has there"
+    return MalformedResponseError(f"{field} is {what}", provider=provider, event=event, field=field)
+
+
+_EVENT_TYPE = re.compile(r'"type"\s*:\s*"([A-Za-z_.]+)"')
+
+
+def undecodable(exc: BaseException, provider: str, event: str) -> MalformedResponseError | None:
+    """The error for data the SDK could not decode (invalid UTF-8 or JSON); None otherwise.
+
+    The event is named by the ``type`` its data declares, where that much can be read.
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        text = bytes(exc.object).decode("utf-8", "replace")
+        what = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+    elif isinstance(exc, json.JSONDecodeError):
+        text = exc.doc
+        what = f"not valid JSON ({exc.msg} at character {exc.pos})"
+    else:
+        return None
+    found = _EVENT_TYPE.search(text)
+    name = found.group(1) if found else event
+    return MalformedResponseError(
+        f"its data is {what}: {text[:120]!r}", provider=provider, event=name, field="data"
+    )
 
 
 def provider_error(

@@ -2,7 +2,10 @@
 
 The provider SDKs are optional extras, so they are imported on first use. A model keeps one
 sync client for its whole life and one async client per event loop: an async HTTP connection
-belongs to the loop that opened it, and reusing it from another loop fails.
+belongs to the loop that opened it, and reusing it from another loop fails. A loop's client
+goes with the loop, so a model used under many ``asyncio.run`` calls holds no more clients
+than there are live loops. A forked child starts with fresh clients: its parent's pooled
+connections are the parent's.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import asyncio
 import email.utils
 import importlib
 import inspect
+import os
 import socket
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -74,28 +78,30 @@ class ClientPool:
 
     Each async client is closed when its loop shuts down (``asyncio.run`` and pytest-asyncio
     finalize open async generators before closing a loop; a sentinel generator hooks that), so
-    no connection outlives the loop that opened it. The engine's private loops behind the sync
-    ``stream`` and ``invoke`` do the same at the end of every run, so a loop reused by a later
-    run gets a fresh client.
+    no connection outlives the loop that opened it, and the pool lets go of it with the loop.
+    The engine's private loops behind the sync ``stream`` and ``invoke`` do the same at the
+    end of every run, so a loop reused by a later run gets a fresh client.
     """
 
     def __init__(self, make: Callable[[bool], Any]) -> None:
         self._make = make  # make(is_async): a new client
         self._lock = threading.Lock()
         self._sync: Any = None
+        self._sync_closer: weakref.finalize[Any, Any] | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
             weakref.WeakKeyDictionary()
         )
         # Not left to the garbage collector: a client freed in a cycle with its connections
         # would see them finalised (and warn "unclosed") before its own close could run.
-        weakref.finalize(self, _close_on_their_loops, self._async)
+        self._loops_closer = weakref.finalize(self, _close_on_their_loops, self._async)
+        _POOLS.add(self)
 
     def sync_client(self) -> Any:
         with self._lock:
             if self._sync is None:
                 self._sync = self._make(False)
                 # Close its connections when the model goes away without close().
-                weakref.finalize(self, self._sync.close)
+                self._sync_closer = weakref.finalize(self, self._sync.close)
             return self._sync
 
     async def async_client(self) -> Any:
@@ -103,15 +109,26 @@ class ClientPool:
         with self._lock:
             entry = self._async.get(loop)
             if entry is None or entry.closed:  # a private loop's client closes with its run
+                self._forget_closed_loops()
                 entry = self._async[loop] = _LoopClient(self._make(True))
                 entry.hooked = close_at_run_end(loop, entry.close)
         await entry.arm()
         return entry.client
 
+    def _forget_closed_loops(self) -> None:
+        """Let go of the clients of loops that closed while something still held them."""
+        for loop, entry in list(self._async.items()):
+            if loop.is_closed():
+                del self._async[loop]
+                entry.discard()
+
     def close(self) -> None:
         """Close the sync client (async clients close with their loops, or :meth:`aclose`)."""
         with self._lock:
             client, self._sync = self._sync, None
+            closer, self._sync_closer = self._sync_closer, None
+        if closer is not None:
+            closer.detach()
         if client is not None:
             client.close()
 
@@ -122,6 +139,39 @@ class ClientPool:
             entry = self._async.pop(asyncio.get_running_loop(), None)
         if entry is not None:
             await entry.close()
+
+    def _forget_inherited(self) -> None:
+        """In a forked child: start afresh, leaving the parent's clients as they are.
+
+        Their pooled connections are the parent's (the child holds copies of the same
+        sockets), so nothing is sent, closed or reused on them from here; a lock a parent
+        thread held at the fork stays held in the child, so none is taken either. They are
+        kept, never collected, so no finaliser of theirs runs in the child.
+        """
+        _INHERITED.append((self._sync, list(self._async.values())))
+        for closer in (self._sync_closer, self._loops_closer):
+            if closer is not None:
+                closer.detach()
+        self._lock = threading.Lock()
+        self._sync = self._sync_closer = None
+        self._async = weakref.WeakKeyDictionary()
+        self._loops_closer = weakref.finalize(self, _close_on_their_loops, self._async)
+
+
+_POOLS: weakref.WeakSet[ClientPool] = weakref.WeakSet()
+_INHERITED: list[Any] = []  # in a forked child: the parent's clients, never to be touched
+
+
+def _start_afresh_after_fork() -> None:
+    # The child runs only this thread now: no pool can be in use while it is reset.
+    global _ssl_lock
+    _ssl_lock = threading.Lock()
+    for pool in list(_POOLS):
+        pool._forget_inherited()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_start_afresh_after_fork)
 
 
 def _close_on_their_loops(
@@ -138,25 +188,45 @@ def _close_on_their_loops(
 class _LoopClient:
     def __init__(self, client: Any) -> None:
         self.client = client
-        self._sentinel: AsyncIterator[None] | None = None
+        self._sentinel: AsyncGenerator[None, None] | None = None
         self.closed = False
         self.hooked = False  # closed by the engine at the end of the run
 
     async def arm(self) -> None:
-        if self._sentinel is None and not self.hooked:
+        if self._sentinel is None and not self.hooked and not self.closed:
             self._sentinel = self._until_loop_shutdown()
             await self._sentinel.__anext__()
 
-    async def _until_loop_shutdown(self) -> AsyncIterator[None]:
+    async def _until_loop_shutdown(self) -> AsyncGenerator[None, None]:
         try:
             yield
         finally:
+            # Let go of it: an async generator holds its loop (through the loop's finaliser
+            # hook), and the pool's entry must not keep a finished loop alive.
+            self._sentinel = None
             await self.close()
 
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
             await self.client.close()
+
+    def discard(self) -> None:
+        """Forget a client whose loop was closed without shutting down its async generators.
+
+        Nothing can run on that loop any more, so the client cannot be closed; its sentinel
+        is finished here (with nothing left to await) so that it does not call on the closed
+        loop when it is collected.
+        """
+        self.closed = True
+        sentinel, self._sentinel = self._sentinel, None
+        if sentinel is not None:
+            closing = sentinel.aclose()
+            try:
+                closing.send(None)
+            except StopIteration:
+                return
+            closing.close()  # not reached: that finally awaits nothing once ``closed`` is set
 
 
 def hang_up(stream: Any) -> None:

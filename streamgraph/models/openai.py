@@ -63,6 +63,7 @@ class ChatOpenAI(SDKChatModel[OpenAIStreamTranslator]):
     _client_classes = ("OpenAI", "AsyncOpenAI")
     _missing_model = "ChatOpenAI needs a model, e.g. model='gpt-4o-mini'"
     _cut_short = "the response stream ended before the completion was finished"
+    _stream_event = "chunk"
 
     def _make_client(self, is_async: bool) -> Any:
         sdk = import_sdk(self._sdk_package, self._sdk_extra)

@@ -19,8 +19,12 @@ Routes: ``POST /v1/messages`` (Anthropic: ``event:`` + ``data:`` lines) and
 ``POST /v1/chat/completions`` (OpenAI: ``data:`` lines, then ``data: [DONE]``).
 
 Which answer a request gets: the next script from :meth:`MockProviderServer.enqueue` if any;
-else the script registered for its ``model`` with :meth:`~MockProviderServer.on_model`; else
-a model named ``fixture:<file>`` replays that recorded stream; else ``server.default``.
+else the script registered for its last user message with
+:meth:`~MockProviderServer.on_prompt`; else the one registered for its ``model`` with
+:meth:`~MockProviderServer.on_model`; else a model named ``fixture:<file>`` replays that
+recorded stream; else ``server.default``.
+
+It takes load as a provider would: a thousand streams may connect at once.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from urllib.parse import urlsplit
 
 from . import _render
 from ._render import ErrorAnswer, Frame
-from .scripts import Fixture, HttpError, Reply, Script
+from .scripts import Fixture, HttpError, Raw, Reply, Script
 
 __all__ = ["MockProviderServer", "RecordedRequest"]
 
@@ -109,6 +113,7 @@ class MockProviderServer:
         self._address = (host, port)
         self._queue: collections.deque[Script] = collections.deque()
         self._by_model: dict[str, Script] = {}
+        self._by_prompt: dict[str, Script] = {}
         self._requests: list[RecordedRequest] = []
         self._cond = threading.Condition()
         self._disconnects = 0
@@ -181,15 +186,26 @@ class MockProviderServer:
         with self._cond:
             self._by_model[model] = script
 
+    def on_prompt(self, prompt: str, script: Script) -> None:
+        """Answer every request whose last user message is ``prompt`` with ``script`` while
+        the queue is empty (the text of its text blocks, joined, when it has blocks)."""
+        with self._cond:
+            self._by_prompt[prompt] = script
+
     def release_all(self) -> None:
         """Let every held stream go on (see ``Reply.hold_after``)."""
         for record in self.requests:
             record.release.set()
 
-    def _next_script(self, model: object) -> Script:
+    def _next_script(self, body: dict[str, Any]) -> Script:
+        model = body.get("model")
         with self._cond:
             if self._queue:
                 return self._queue.popleft()
+            if self._by_prompt:
+                prompt = _last_user_text(body.get("messages"))
+                if prompt is not None and prompt in self._by_prompt:
+                    return self._by_prompt[prompt]
             if isinstance(model, str) and model in self._by_model:
                 return self._by_model[model]
         if isinstance(model, str) and model.startswith("fixture:"):
@@ -218,6 +234,11 @@ class MockProviderServer:
         with self._cond:
             return self._disconnects
 
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        """Wait until ``count`` requests were received; False if ``timeout`` passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self._requests) >= count, timeout)
+
     def wait_for_disconnect(self, count: int = 1, timeout: float = 5.0) -> bool:
         """Wait until ``count`` client disconnects were seen; False if ``timeout`` passed."""
         with self._cond:
@@ -235,8 +256,27 @@ class MockProviderServer:
             self._cond.notify_all()
 
 
+def _last_user_text(messages: object) -> str | None:
+    if not isinstance(messages, list):
+        return None
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return "".join(
+                    str(b.get("text", "")) for b in content if isinstance(b, dict) and "text" in b
+                )
+            return None
+    return None
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The kernel caps it (net.core.somaxconn); the default of 5 refused most of a burst of
+    # concurrent connections, as no provider would.
+    request_queue_size = 4096
 
     def __init__(self, address: tuple[str, int], mock: MockProviderServer) -> None:
         self.mock = mock
@@ -309,7 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
         if problem is not None:
             self._answer_error(record, problem)
             return
-        record.script = script = self.server.mock._next_script(record.body.get("model"))
+        record.script = script = self.server.mock._next_script(record.body)
         if isinstance(script, HttpError):
             render = (
                 _render.anthropic_http_error
@@ -317,6 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
                 else _render.openai_http_error
             )
             self._answer_error(record, render(script))
+        elif isinstance(script, Raw):
+            self._answer_raw(record, script)
         elif not record.body.get("stream"):
             self._answer_whole(record, script)
         elif isinstance(script, Fixture):
@@ -375,6 +417,25 @@ class _Handler(BaseHTTPRequestHandler):
         record.status = 200
         self._send_json(200, payload)
         record.completed.set()
+
+    def _answer_raw(self, record: RecordedRequest, raw: Raw) -> None:
+        streamed = bool(record.body.get("stream"))
+        default = "text/event-stream; charset=utf-8" if streamed else "application/json"
+        record.status = 200
+        record.total_events = len(raw.chunks)
+        self.send_response(200)
+        self.send_header("content-type", raw.content_type or default)
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", f"req_mock{id(record):x}")
+        self.end_headers()
+        try:
+            for data in raw.chunks:
+                self._write_chunk(record, data)
+            record.completed.set()
+            self._write(b"0\r\n\r\n")
+        except _ClientGone:
+            self.close_connection = True
+            self.server.mock._client_gone(record)
 
     def _send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()

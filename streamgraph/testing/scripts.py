@@ -21,6 +21,7 @@ from typing import Literal
 __all__ = [
     "Fixture",
     "HttpError",
+    "Raw",
     "RedactedThinking",
     "Refusal",
     "Reply",
@@ -222,4 +223,18 @@ class Fixture:
     interval: float = 0.0
 
 
-Script = Reply | HttpError | Fixture
+@dataclass(frozen=True, slots=True, init=False)
+class Raw:
+    """HTTP 200 with a body sent byte for byte, each piece as one HTTP chunk: for tests of
+    what a client does with malformed data (``content_type`` defaults to an event stream for
+    a streamed request, JSON otherwise)."""
+
+    chunks: tuple[bytes, ...]
+    content_type: str | None = None
+
+    def __init__(self, *chunks: bytes, content_type: str | None = None) -> None:
+        object.__setattr__(self, "chunks", chunks)
+        object.__setattr__(self, "content_type", content_type)
+
+
+Script = Reply | HttpError | Fixture | Raw

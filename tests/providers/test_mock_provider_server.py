@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import itertools
 import json
@@ -21,6 +22,7 @@ from streamgraph.testing import (
 
 anthropic: Any = pytest.importorskip("anthropic")
 openai: Any = pytest.importorskip("openai")
+httpx2: Any = pytest.importorskip("httpx2")
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -148,3 +150,56 @@ def test_tokens_are_paced_at_the_fixed_interval(server: MockProviderServer) -> N
     sent = server.last_request.sent_at
     gaps = [later - earlier for earlier, later in itertools.pairwise(sent[3:7])]
     assert all(gap >= 0.019 for gap in gaps)
+
+
+def test_answers_by_the_last_user_message(server: MockProviderServer) -> None:
+    server.on_prompt("left", Reply(Text("went left")))
+    server.on_prompt("right", Reply(Text("went right")))
+    with anthropic.Anthropic(api_key="test-key", base_url=server.base_url_anthropic) as client:
+        for prompt in ("right", "left"):
+            messages = [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
+            reply = client.messages.create(model="m", max_tokens=8, messages=messages)
+            assert reply.content[0].text == f"went {prompt}"
+        reply = client.messages.create(model="m", max_tokens=8, messages=USER)
+        assert reply.content[0].text == "Hello from the mock provider."
+
+
+async def test_a_thousand_concurrent_sdk_streams_all_connect_and_complete(
+    server: MockProviderServer,
+) -> None:
+    streams = 1000
+    server.default = Reply(Text("one two three"))
+    # No idle connections kept: the pool would probe each idle socket on every request it
+    # hands out, which costs the client seconds at this size (the server is what is tested).
+    limits = httpx2.Limits(max_connections=streams, max_keepalive_connections=0)
+    http = anthropic.DefaultAsyncHttpxClient(limits=limits)
+    # The client's own loop prepares all the requests before it sees a connection complete
+    # (seconds on a busy machine): a connect timeout that outlasts that. A server that cannot
+    # queue the burst resets connections, which no timeout hides.
+    timeout = httpx2.Timeout(60.0, connect=30.0)
+    client = anthropic.AsyncAnthropic(
+        api_key="test-key",
+        base_url=server.base_url_anthropic,
+        max_retries=0,
+        http_client=http,
+        timeout=timeout,
+    )
+
+    async def one() -> str:
+        stream = await client.messages.create(model="m", max_tokens=8, messages=USER, stream=True)
+        async with stream:
+            kinds, text = [], []
+            async for event in stream:
+                kinds.append(event.type)
+                if event.type == "content_block_delta":
+                    text.append(event.delta.text)
+        assert kinds[-1] == "message_stop"
+        return "".join(text)
+
+    async with client:
+        assert await one() == "one two three"  # the SDK's first call sets itself up
+        texts = await asyncio.gather(*(one() for _ in range(streams)))
+    assert texts == ["one two three"] * streams
+    records = server.requests
+    assert len(records) == streams + 1
+    assert all(r.completed.is_set() and r.status == 200 for r in records)
