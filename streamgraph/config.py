@@ -15,7 +15,16 @@ from streamgraph.engine.context import current_task
 from streamgraph.errors import InvalidConfigError
 from streamgraph.types import StreamWriter
 
-__all__ = ["RunnableConfig", "check_config", "get_config", "get_stream_writer"]
+__all__ = [
+    "DEFAULT_RECURSION_LIMIT",
+    "RunnableConfig",
+    "check_config",
+    "get_config",
+    "get_stream_writer",
+]
+
+DEFAULT_RECURSION_LIMIT = 10_007
+"""Supersteps a run may take unless `config["recursion_limit"]` says otherwise."""
 
 
 class RunnableConfig(TypedDict, total=False):

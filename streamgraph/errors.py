@@ -6,7 +6,7 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     StreamGraphError
     ├── GraphSetupError (ValueError)            a graph that cannot be compiled or run as built
     │   ├── UnknownNodeError                      an edge or Send names a node that does not exist
-    │   ├── UnreachableNodeError                  a node no edge can ever reach
+    │   ├── UnreachableNodeError                  (kept for ``except`` clauses; not raised)
     │   ├── MissingEntryError                     nothing leaves START
     │   └── InvalidNodeNameError (TypeError)      a name in an edge or path map that is not a str
     ├── InvalidUpdateError (ValueError)         a node wrote something the state cannot take
@@ -93,7 +93,12 @@ class UnknownNodeError(GraphSetupError):
 
 
 class UnreachableNodeError(GraphSetupError):
-    """A node that no edge, branch or ``Command`` can ever reach."""
+    """A node that no edge, branch or ``Command`` can ever reach.
+
+    ``compile()`` no longer raises it: a ``Command(goto=...)`` returned by any node (or by
+    any function a node calls) may lead to a node no edge reaches, as LangGraph allows, and
+    that cannot be judged before the run. The class stays so that code catching it imports.
+    """
 
 
 class MissingEntryError(GraphSetupError):

@@ -252,6 +252,10 @@ class TaskContext:
             # the run's id is the run's: a node passing its config on to another runnable
             # must not hand that runnable the same id for every call it makes
             config.pop("run_id", None)
+            config["configurable"] = {
+                **(config.get("configurable") or {}),
+                "checkpoint_ns": self.checkpoint_ns,
+            }
             config["tags"] = list(self.tags)
             config["metadata"] = {**self.user_metadata, **self.base_metadata}
             self._config = config

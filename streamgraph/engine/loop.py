@@ -2,8 +2,9 @@
 
 A step runs its tasks concurrently (async nodes as asyncio tasks, sync nodes in worker
 threads), each task streams its events as they happen, and the writes of all tasks are
-applied together at the barrier, in task order, so the result does not depend on which
-task finished first. Routes (edges, joins, branches, Commands, Sends) decide the next step.
+applied together at the barrier, in task order (pulled nodes by name, then Sends in the
+order they were made, as LangGraph orders task paths), so the result does not depend on
+which task finished first. Routes (edges, joins, branches, Commands, Sends) decide the next step.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from streamgraph.config import RunnableConfig
+from streamgraph.config import DEFAULT_RECURSION_LIMIT, RunnableConfig
 from streamgraph.engine.context import RunState
 from streamgraph.engine.green import task_point
 from streamgraph.engine.messages import coerce_message_writes
@@ -50,7 +51,7 @@ class GraphRun:
         self.values: dict[str, Any] = {k: ch.initial() for k, ch in self.channels.items()}
         self.join_seen: dict[Join, set[str]] = {}
         self.written_by: dict[str, str] = {}  # who last wrote each key, for error messages
-        self.recursion_limit = int(config.get("recursion_limit", 25))
+        self.recursion_limit = int(config.get("recursion_limit", DEFAULT_RECURSION_LIMIT))
         self.runner = TaskRunner(self, parent_checkpoint_ns, inline_sync, context)
         self.want_values = run.wants(ns, "values")
         self.persist = persist
@@ -81,10 +82,13 @@ class GraphRun:
             routes = []
             for task in tasks:
                 routes.extend(task.routes)
-            self._apply([t.writes for t in tasks], [f"node {t.name!r}" for t in tasks])
+            self._apply(
+                [w for t in tasks for w in t.writes],
+                [f"node {t.name!r}" for t in tasks for _ in t.writes],
+            )
             if persist is not None:
                 await persist.save_writes(tasks)
-                writers = {k: t.name for t in tasks for k in t.writes}
+                writers = {k: t.name for t in tasks for w in t.writes for k in w}
                 await persist.save(self.values, writers, "loop", writers)
             self._emit_values()
         return self.output()
@@ -134,11 +138,15 @@ class GraphRun:
             self.run.send(self.ns, "values", self.output())
 
     # -- routing -----------------------------------------------------------------------
-    def local_state(self, writes: dict[str, Any], who: str) -> dict[str, Any]:
+    def local_state(self, writes: Sequence[dict[str, Any]], who: str) -> dict[str, Any]:
         """The state as one task sees it: the step's starting values plus its own writes."""
         values = dict(self.values)
-        for key, value in writes.items():
-            values[key] = self.channels[key].fold(values[key], [value], (who,))
+        pending: dict[str, list[Any]] = {}
+        for update in writes:
+            for key, value in update.items():
+                pending.setdefault(key, []).append(value)
+        for key, written in pending.items():
+            values[key] = self.channels[key].fold(values[key], written, (who,) * len(written))
         return values
 
     async def _routes_from(
@@ -210,11 +218,10 @@ class GraphRun:
                 seen.add(source)
                 if seen >= join.sources:
                     seen.clear()
-                    pulled.add(join.target)
-        order = self.plan.order
-        tasks = [
-            self.runner.pull_task(name, step) for name in sorted(pulled, key=order.__getitem__)
-        ]
+                    if join.target != END:
+                        pulled.add(join.target)
+        # by name, as the writes of a step are applied in task order (node names, then Sends)
+        tasks = [self.runner.pull_task(name, step) for name in sorted(pulled)]
         tasks.extend(self.runner.push_task(s, i, step) for i, s in enumerate(sends))
         return tasks
 

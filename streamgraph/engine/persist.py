@@ -74,7 +74,7 @@ class Persistence:
         if "checkpoint_id" not in self.config["configurable"]:
             return  # nothing to attach to (cannot happen after the input's checkpoint)
         for task in tasks:
-            writes = list(task.writes.items())
+            writes = [item for update in task.writes for item in update.items()]
             path = repr(task.ctx.path)
             try:
                 if self.sync:

@@ -58,7 +58,6 @@ class GraphPlan:
             name: tuple(sorted([f"branch:to:{name}", *join_channels.get(name, [])]))
             for name in self.nodes
         }
-        self.order = {name: i for i, name in enumerate(self.nodes)}
         self.channels = self._build_channels()
         self.message_keys = MessageKeys.of(self.channels)
         self.output_keys = tuple(builder.output_schema.keys) or tuple(self.channels)

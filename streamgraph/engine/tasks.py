@@ -48,7 +48,7 @@ class Task:
         self.name = spec.name
         self.ctx = ctx
         self.input = node_input
-        self.writes: dict[str, Any] = {}
+        self.writes: list[dict[str, Any]] = []
         self.goto: list[str | Send] = []
         self.routes: list[Any] = []
         self.scope: Any = None
@@ -160,6 +160,7 @@ class TaskRunner:
             for t in tasks:
                 t.ctx.stop()
             await cancel_and_wait([f for f in futures if not f.done()])
+            _retrieve_failures(futures)
             raise
         for task in batch:
             await self.graph.routes_after(task)
@@ -277,29 +278,44 @@ class TaskRunner:
 
     def _finish(self, task: Task, result: Any) -> None:
         if isinstance(result, Command):
-            if result.graph == Command.PARENT:
-                raise ParentCommand(result)
-            update, task.goto = result.update, result.goto_targets()
+            parts: Any = (self._take_command(task, result),)
+        elif isinstance(result, (list, tuple)) and any(isinstance(r, Command) for r in result):
+            # Commands and plain updates, applied in the order given
+            parts = [self._take_command(task, r) if isinstance(r, Command) else r for r in result]
         else:
-            update = result
+            parts = (result,)
         graph = self.graph
         who = f"node {task.name!r}"
-        if task.spec.subgraph is not None and isinstance(update, dict):
-            update = {k: v for k, v in update.items() if k in graph.channels}
-        writes = graph.plan.state_schema.read_update(update, who=who, known=graph.channels)
-        writes = emit_returned_messages(task.ctx, writes, graph.plan.message_keys)
+        state_schema, channels = graph.plan.state_schema, graph.channels
+        message_keys = graph.plan.message_keys
+        writes: list[dict[str, Any]] = []
+        for update in parts:
+            if task.spec.subgraph is not None and isinstance(update, dict):
+                update = {k: v for k, v in update.items() if k in channels}
+            written = state_schema.read_update(update, who=who, known=channels)
+            if written:
+                writes.append(emit_returned_messages(task.ctx, written, message_keys))
         task.writes = writes
         if self.want_updates:
-            self.run.send(graph.ns, "updates", {task.name: writes if update is not None else None})
+            shown = writes[0] if len(writes) == 1 else (writes or None)
+            self.run.send(graph.ns, "updates", {task.name: shown})
         if self.want_task_events:
             payload: dict[str, Any] = {
                 "id": task.ctx.task_id,
                 "name": task.name,
                 "error": None,
-                "result": writes,
+                "result": writes[0] if len(writes) == 1 else (writes or {}),
                 "interrupts": [],
             }
             self._task_event(task, "task_result", payload)
+
+    @staticmethod
+    def _take_command(task: Task, command: Command[Any]) -> Any:
+        """Record where ``command`` goes and give back its update."""
+        if command.graph == Command.PARENT:
+            raise ParentCommand(command)
+        task.goto.extend(command.goto_targets())
+        return command.update
 
     def _failed(self, task: Task, exc: BaseException) -> None:
         if isinstance(exc, Exception) and not isinstance(exc, ParentCommand):
@@ -325,6 +341,17 @@ async def cancel_and_wait(pending: Sequence[asyncio.Future[Any]]) -> None:
         fut.cancel()
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _retrieve_failures(futures: Sequence[asyncio.Future[Any]]) -> None:
+    """Mark the failures of siblings that finished beside the one raised as seen.
+
+    Only the first failure of a step reaches the caller; asyncio would otherwise report
+    the others as "exception was never retrieved" when they are collected.
+    """
+    for fut in futures:
+        if fut.done() and not fut.cancelled():
+            fut.exception()
 
 
 class _Running:

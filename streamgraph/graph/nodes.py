@@ -46,21 +46,6 @@ def inspect_callable(fn: Any) -> tuple[bool, frozenset[str]]:
     return is_async_callable(fn), frozenset(names)
 
 
-def may_route(fn: Any) -> bool:
-    """Whether ``fn`` may return a ``Command`` (so where it goes is only known at run time)."""
-    target = _unwrap(fn)
-    code = getattr(target, "__code__", None)
-    if code is None:
-        return True  # a callable object or builtin: assume it may
-    stack = [code]
-    while stack:
-        current = stack.pop()
-        if "Command" in current.co_names:
-            return True
-        stack.extend(c for c in current.co_consts if inspect.iscode(c))
-    return False
-
-
 @dataclass
 class NodeSpec:
     """One node as added: its callable and what it asks to receive."""
@@ -75,7 +60,6 @@ class NodeSpec:
     retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None
     subgraph: Any = None
     destinations: tuple[str, ...] = ()
-    routes_dynamically: bool = False
 
 
 @dataclass

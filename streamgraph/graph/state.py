@@ -13,9 +13,8 @@ from streamgraph.errors import (
     InvalidNodeNameError,
     MissingEntryError,
     UnknownNodeError,
-    UnreachableNodeError,
 )
-from streamgraph.graph.nodes import Branch, NodeSpec, inspect_callable, may_route
+from streamgraph.graph.nodes import Branch, NodeSpec, inspect_callable
 from streamgraph.graph.schema import StateSchema, first_param_schema
 from streamgraph.types import RetryPolicy
 
@@ -118,7 +117,6 @@ class StateGraph(Generic[StateT]):
             retry_policy=retry_policy,
             subgraph=subgraph,
             destinations=_names(destinations, f"the destinations of node {node!r}", "node name"),
-            routes_dynamically=subgraph is not None or may_route(action),
         )
         return self
 
@@ -247,24 +245,6 @@ class StateGraph(Generic[StateT]):
                 "nothing leaves START; add an entry edge such as "
                 f"add_edge(START, {next(iter(self.nodes), 'first_node')!r})"
             )
-        self._check_reachable()
-
-    def _check_reachable(self) -> None:
-        if any(br.targets() is None for br in self.branches):
-            return  # a branch may go anywhere: reachability is only known at run time
-        if any(spec.routes_dynamically and not spec.destinations for spec in self.nodes.values()):
-            return  # a node may return Command(goto=...) to any node
-        reached = {b for _, b in self.edges} | {t for _, t in self.joins}
-        for br in self.branches:
-            reached.update(br.targets() or [])
-        for spec in self.nodes.values():
-            reached.update(spec.destinations)
-        for name in self.nodes:
-            if name not in reached:
-                raise UnreachableNodeError(
-                    f"node {name!r} can never run: no edge, conditional edge or Command leads to "
-                    f"it. Add an edge such as add_edge(START, {name!r}) or remove the node."
-                )
 
     def compile(
         self,
@@ -402,7 +382,10 @@ def _path_mapping(source: str, path_map: object) -> dict[Hashable, str] | None:
 
 
 def _name_of(fn: Any) -> str:
+    """``fn``'s ``name``, else its ``__name__``, else its class's name (a callable object)."""
     name = getattr(fn, "name", None) or getattr(fn, "__name__", None)
+    if name is None and callable(fn):
+        name = type(fn).__name__
     if not isinstance(name, str) or not name or name == "<lambda>":
         raise GraphSetupError(
             f"cannot infer a node name from {fn!r}; pass one: add_node('name', fn)"

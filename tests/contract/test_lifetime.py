@@ -257,9 +257,25 @@ def test_recursion_limit_raised_from_stream_after_the_steps_it_ran() -> None:
     assert updates == [{"step": {"n": 1}}, {"step": {"n": 2}}, {"step": {"n": 3}}]
 
 
-async def test_recursion_limit_default_is_25() -> None:
-    with pytest.raises(GraphRecursionError, match="25"):
-        await _loop_graph().ainvoke({"n": 0})
+async def test_recursion_limit_default_is_langgraphs_10007() -> None:
+    # LangGraph 1.2.22: "Recursion limit of 10007 reached ..." for the same endless loop
+    updates = []
+    with pytest.raises(GraphRecursionError, match="10007"):
+        async for update in _loop_graph().astream({"n": 0}):
+            updates.append(update)
+    assert len(updates) == 10_007  # ours: exactly that many supersteps
+
+
+def test_a_thirty_step_loop_ends_under_the_default_limit() -> None:
+    # LangGraph 1.2.22 runs it to the end (30 items); a limit of 25 stopped it
+    graph = (
+        StateGraph(Counter)
+        .add_node("step", lambda s: {"trail": ["x"]})
+        .add_edge(START, "step")
+        .add_conditional_edges("step", lambda s: END if len(s["trail"]) >= 30 else "step")
+        .compile()
+    )
+    assert len(graph.invoke({"n": 0})["trail"]) == 30
 
 
 # -- stream modes --------------------------------------------------------------------------
