@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from streamgraph.config import DEFAULT_RECURSION_LIMIT, RunnableConfig
+from streamgraph.engine.channels import MISSING
 from streamgraph.engine.context import RunState
 from streamgraph.engine.green import task_point
 from streamgraph.engine.messages import coerce_message_writes
@@ -94,9 +95,15 @@ class GraphRun:
         return self.output()
 
     def output(self) -> Any:
-        """The output state, shaped by the output schema."""
-        values = {k: self.values[k] for k in self.plan.output_keys if k in self.values}
-        return self.plan.output_schema.build(values, writers=self.written_by)
+        """What ``invoke`` returns: the output schema's keys, as a dict (or the root value)."""
+        return self.plan.output_schema.as_output(self.values)
+
+    def snapshot(self) -> Any:
+        """What ``values`` mode gives: every key set so far (the output schema filters only
+        ``invoke``'s result, as in LangGraph), or the root value."""
+        if self.plan.root:
+            return self.output()
+        return {k: v for k, v in self.values.items() if v is not MISSING}
 
     # -- input and barrier -------------------------------------------------------------
     def _restore(self, saved: dict[str, Any]) -> None:
@@ -110,8 +117,7 @@ class GraphRun:
                         self.run.mark_seen(message.id)
 
     def _apply_input(self, graph_input: Any) -> dict[str, Any]:
-        schema = self.plan.input_schema
-        writes = schema.read_update(graph_input, who="the graph input", known=self.channels)
+        writes = self.plan.input_schema.read_input(graph_input, known=self.channels)
         writes = coerce_message_writes(writes, self.plan.message_keys, _INPUT)
         if self.run.capture:
             for key in self.plan.message_keys & writes.keys():
@@ -135,7 +141,7 @@ class GraphRun:
 
     def _emit_values(self) -> None:
         if self.want_values:
-            self.run.send(self.ns, "values", self.output())
+            self.run.send(self.ns, "values", self.snapshot())
 
     # -- routing -----------------------------------------------------------------------
     def local_state(self, writes: Sequence[dict[str, Any]], who: str) -> dict[str, Any]:
@@ -158,10 +164,15 @@ class GraphRun:
         routes.extend((join, source) for join in plan.joins_by_source.get(source, ()))
         branches = plan.branches.get(source)
         if branches:
-            state = plan.state_schema.build(
-                values, reader=f"the conditional edge from {source!r}", writers=self.written_by
-            )
+            state: Any = MISSING
+            reader = f"the conditional edge from {source!r}"
             for branch in branches:
+                if branch.input_schema is not None:
+                    own = branch.input_schema.build(values, reader=reader, writers=self.written_by)
+                    routes.extend(await self._follow(branch, own))
+                    continue
+                if state is MISSING:
+                    state = plan.state_schema.build(values, reader=reader, writers=self.written_by)
                 routes.extend(await self._follow(branch, state))
         for target in goto:
             routes.extend(self._check_target(target, f"Command(goto=...) from {source!r}"))

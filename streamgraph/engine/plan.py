@@ -39,6 +39,7 @@ class GraphPlan:
         self.context_schema = builder.context_schema
         schemas = [builder.state_schema, builder.input_schema, builder.output_schema]
         schemas += builder._extra_schemas
+        schemas += [br.input_schema for br in builder.branches if br.input_schema is not None]
         self._schemas = schemas
         self.edges: dict[str, list[str]] = {}
         for a, b in builder.edges:
@@ -60,7 +61,7 @@ class GraphPlan:
         }
         self.channels = self._build_channels()
         self.message_keys = MessageKeys.of(self.channels)
-        self.output_keys = tuple(builder.output_schema.keys) or tuple(self.channels)
+        self.root = builder.state_schema.is_root
 
     def _build_channels(self) -> dict[str, Channel]:
         """One channel per key: state keys plus any node-private input keys.

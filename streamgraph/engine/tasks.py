@@ -18,6 +18,7 @@ from streamgraph.engine.hooks import open_task_scope
 from streamgraph.engine.messages import emit_returned_messages
 from streamgraph.engine.threads import all_in_workers, in_worker_thread
 from streamgraph.graph.nodes import NodeSpec
+from streamgraph.graph.schema import ROOT
 from streamgraph.types import Command, RetryPolicy, Send
 
 if TYPE_CHECKING:
@@ -297,8 +298,9 @@ class TaskRunner:
                 writes.append(emit_returned_messages(task.ctx, written, message_keys))
         task.writes = writes
         if self.want_updates:
-            shown = writes[0] if len(writes) == 1 else (writes or None)
-            self.run.send(graph.ns, "updates", {task.name: shown})
+            shown: list[Any] = [w[ROOT] for w in writes] if graph.plan.root else writes
+            update_shown = shown[0] if len(shown) == 1 else (shown or None)
+            self.run.send(graph.ns, "updates", {task.name: update_shown})
         if self.want_task_events:
             payload: dict[str, Any] = {
                 "id": task.ctx.task_id,

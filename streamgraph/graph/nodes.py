@@ -71,6 +71,7 @@ class Branch:
     path_map: dict[Hashable, str] | None
     is_async: bool
     inject: frozenset[str]
+    input_schema: Any = None  # a StateSchema when the path's first parameter names one
 
     def targets(self) -> list[str] | None:
         """The nodes this branch can reach, when statically known."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 from streamgraph._compat import is_typeddict
 from streamgraph.engine.channels import MISSING, Channel, LastValue, Reducer
@@ -13,7 +13,10 @@ from streamgraph.errors import GraphSetupError, InvalidUpdateError, StateValidat
 from streamgraph.messages.langchain import names_langchain_messages
 from streamgraph.messages.reducer import add_langchain_messages, add_messages
 
-__all__ = ["StateSchema"]
+__all__ = ["ROOT", "StateSchema"]
+
+ROOT = "__root__"
+"""The one channel of a state that is a single value, not keys."""
 
 
 def _is_pydantic(cls: Any) -> bool:
@@ -36,7 +39,13 @@ def _reducer_of(hint: Any) -> Any:
 
 
 class StateSchema:
-    """The keys of a state class, their channels, and how node inputs are built from them."""
+    """The keys of a state class, their channels, and how node inputs are built from them.
+
+    A TypedDict, a dataclass, a pydantic model or any class with annotations has one key
+    per annotation; nodes get a dict (a model instance for dataclass and pydantic states).
+    Anything else (``Annotated[list, operator.add]``, ``int``, ``dict``) is one root value
+    that nodes receive and return whole, as in LangGraph.
+    """
 
     def __init__(self, cls: Any) -> None:
         self.cls = cls
@@ -51,16 +60,25 @@ class StateSchema:
             self.kind = "pydantic"
             hints = get_type_hints(cls, include_extras=True)
             hints = {k: hints[k] for k in cls.model_fields}
-        elif cls is dict or cls is Any:
-            self.kind = "dict"
-            hints = {}
+        elif isinstance(cls, type) and (hints := _annotations_of(cls)):
+            self.kind = "typeddict"  # a plain annotated class reads like a TypedDict
+        elif isinstance(cls, type) or cls is Any or get_origin(cls) is not None:
+            self.kind = "root"
+            hints = {ROOT: cls}
         else:
             raise GraphSetupError(
-                f"state schema {cls!r} is not a TypedDict, a dataclass or a pydantic model; "
-                "declare the state as one of those, e.g. `class State(TypedDict): ...`"
+                f"state schema {cls!r} is not a type; declare the state as a TypedDict, a "
+                "dataclass or a pydantic model (e.g. `class State(TypedDict): ...`), or as one "
+                "value such as `Annotated[list, operator.add]`"
             )
         self.hints = hints
         self.keys: tuple[str, ...] = tuple(hints)
+        self.key_set = frozenset(hints)
+
+    @property
+    def is_root(self) -> bool:
+        """Whether the state is one value rather than keys."""
+        return self.kind == "root"
 
     def channels(self) -> dict[str, Channel]:
         """A fresh channel for each key."""
@@ -86,6 +104,9 @@ class StateSchema:
         and ``writers`` who last wrote each key: both are named in a
         :class:`~streamgraph.errors.StateValidationError` when the schema rejects the values.
         """
+        if self.kind == "root":
+            value = values.get(ROOT, MISSING)
+            return None if value is MISSING else value
         present = {k: v for k, v in values.items() if v is not MISSING and k in self.hints}
         if self.kind == "pydantic":
             try:
@@ -97,9 +118,14 @@ class StateSchema:
                 return self.cls(**present)
             except TypeError as exc:  # a field without a default that nothing has written
                 raise self._rejected(exc, reader, writers or {}) from exc
-        if self.kind == "dict":
-            return {k: v for k, v in values.items() if v is not MISSING}
         return present
+
+    def as_output(self, values: Mapping[str, Any]) -> Any:
+        """What ``invoke`` returns: a dict of this schema's keys set so far (or the root)."""
+        if self.kind == "root":
+            value = values.get(ROOT, MISSING)
+            return None if value is MISSING else value
+        return {k: values[k] for k in self.keys if values.get(k, MISSING) is not MISSING}
 
     def _rejected(
         self, exc: Exception, reader: str | None, writers: Mapping[str, str]
@@ -128,12 +154,14 @@ class StateSchema:
         """A node's return value (or the run input) as ``{key: value}`` writes."""
         if value is None:
             return {}
+        if self.kind == "root":
+            return {ROOT: value}
         if type(value) is dict or isinstance(value, Mapping):
             update = dict(value)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             update = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         elif _is_pydantic(type(value)):
-            update = {k: getattr(value, k) for k in value.model_fields_set}
+            update = _pydantic_update(value)
         else:
             raise InvalidUpdateError(
                 f"{who} returned {type(value).__name__} {_preview(value)}; a node must return a "
@@ -147,6 +175,41 @@ class StateSchema:
                 f"{sorted(known)}. Add the key to the state schema or fix the name."
             )
         return update
+
+    def read_input(self, value: Any, *, known: Mapping[str, Channel]) -> dict[str, Any]:
+        """The graph input as writes: only this (input) schema's keys are taken.
+
+        A key of another schema of the graph is left out, as LangGraph does; a key no
+        schema declares is an error.
+        """
+        update = self.read_update(value, who="the graph input", known=known)
+        keys = self.key_set
+        if any(k not in keys for k in update):
+            update = {k: v for k, v in update.items() if k in keys}
+        return update
+
+
+def _pydantic_update(model: Any) -> dict[str, Any]:
+    """The fields of a returned model: all but those left ``None`` and never set.
+
+    A node that changes its state object in place (``state.notes["k"] = v``) and returns
+    it keeps its changes, while fields it never touched that are still ``None`` write
+    nothing.
+    """
+    set_fields = model.model_fields_set
+    out: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is not None or name in set_fields:
+            out[name] = value
+    return out
+
+
+def _annotations_of(cls: type) -> dict[str, Any]:
+    try:
+        return get_type_hints(cls, include_extras=True)
+    except Exception:
+        return {}
 
 
 def _failed_keys(exc: Exception, keys: tuple[str, ...]) -> tuple[str, ...]:

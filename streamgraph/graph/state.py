@@ -193,7 +193,9 @@ class StateGraph(Generic[StateT]):
             )
         mapping = _path_mapping(source, path_map)
         is_async, inject = inspect_callable(path)
-        self.branches.append(Branch(source, path, mapping, is_async, inject))
+        hinted = first_param_schema(path)
+        schema = StateSchema(hinted) if hinted is not None else None
+        self.branches.append(Branch(source, path, mapping, is_async, inject, schema))
         return self
 
     def set_entry_point(self, key: str) -> StateGraph[StateT]:

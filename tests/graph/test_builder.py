@@ -100,9 +100,9 @@ def test_node_name_is_inferred_from_the_function() -> None:
         StateGraph(State).add_node(lambda s: {})
 
 
-def test_non_schema_state_is_rejected() -> None:
+def test_a_state_that_is_not_a_type_is_rejected() -> None:
     with pytest.raises(GraphSetupError, match="TypedDict"):
-        StateGraph(int)
+        StateGraph("State")  # type: ignore[arg-type]
 
 
 def test_checkpointer_that_is_not_a_saver_is_refused_with_a_clear_message() -> None:
@@ -205,7 +205,8 @@ async def test_async_conditional_path_and_path_map() -> None:
     assert (await graph.ainvoke({"x": 0}))["items"] == []
 
 
-def test_pydantic_and_dataclass_states_round_trip() -> None:
+def test_pydantic_and_dataclass_states_give_dicts_from_invoke() -> None:
+    # LangGraph 1.2.22: {'x': 2, 'items': []} and {'x': 2}
     class PState(pydantic.BaseModel):
         x: int = 0
         items: Annotated[list[str], operator.add] = []
@@ -215,9 +216,9 @@ def test_pydantic_and_dataclass_states_round_trip() -> None:
         x: int = 0
 
     p = StateGraph(PState).add_node("a", lambda s: {"x": s.x + 1}).add_edge(START, "a").compile()
-    assert p.invoke({"x": 1}) == PState(x=2, items=[])
+    assert p.invoke({"x": 1}) == {"x": 2, "items": []}
     d = StateGraph(DState).add_node("a", lambda s: {"x": s.x + 1}).add_edge(START, "a").compile()
-    assert d.invoke({"x": 1}) == DState(x=2)
+    assert d.invoke({"x": 1}) == {"x": 2}
 
 
 def test_input_and_output_schemas_shape_the_run() -> None:
