@@ -4,9 +4,10 @@ Run it with ``python examples/agent.py``.
 
 ``create_react_agent`` loops model -> tools -> model until the model answers without
 calling a tool. The two weather lookups run at the same time; the one for a city without a
-station fails, and the model reads that failure as an error ToolMessage instead of the run
-crashing. Progress the tool writes with its stream writer arrives in ``custom`` mode while
-the tool runs.
+station fails, and with ``ToolNode(..., handle_tool_errors=True)`` the model reads that
+failure as an error ToolMessage instead of the run crashing (by default only arguments
+that do not fit the tool become one, as in LangGraph). Progress the tool writes with its
+stream writer arrives in ``custom`` mode while the tool runs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from _models import pick_model
 
 from streamgraph.messages import AIMessage, ToolMessage, tool_call
-from streamgraph.prebuilt import create_react_agent
+from streamgraph.prebuilt import ToolNode, create_react_agent
 from streamgraph.tools import tool
 from streamgraph.types import StreamWriter
 
@@ -47,7 +48,9 @@ SCRIPT: list[str | AIMessage] = [
 ]
 
 agent = create_react_agent(
-    pick_model(SCRIPT), [get_weather], prompt="You are a concise weather assistant."
+    pick_model(SCRIPT),
+    ToolNode([get_weather], handle_tool_errors=True),
+    prompt="You are a concise weather assistant.",
 )
 
 

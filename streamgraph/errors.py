@@ -22,6 +22,7 @@ builtin a user would naturally catch, so ``except ValueError:`` keeps working::
     ├── NotImplementedYetError (ImportError)    a LangGraph name streamgraph does not have yet
     ├── SerializationError (TypeError)          a value a checkpoint cannot store or load exactly
     ├── ToolError (ValueError)                  a tool was given bad arguments or failed
+    │   └── ToolInvocationError                   the model's arguments do not fit the tool
     ├── CleanupTimeoutWarning (RuntimeWarning)  a stopped node's cleanup outlasted its grace period
     └── ProviderError                           an LLM provider failed (translated in one place)
         ├── AuthenticationError (PermissionError)
@@ -75,6 +76,7 @@ __all__ = [
     "StreamGraphError",
     "StreamInterruptedError",
     "ToolError",
+    "ToolInvocationError",
     "UnknownNodeError",
     "UnreachableNodeError",
 ]
@@ -231,6 +233,14 @@ class NotImplementedYetError(StreamGraphError, ImportError):
 
 class ToolError(StreamGraphError, ValueError):
     """A tool was called with arguments that do not fit its schema, or could not run."""
+
+
+class ToolInvocationError(ToolError):
+    """The arguments of a tool call do not fit the tool's schema (or are not JSON).
+
+    The one failure ``ToolNode`` turns into an error ToolMessage by default, so the model
+    can correct its call; any other exception from a tool ends the run (as in LangGraph).
+    """
 
 
 class ProviderError(StreamGraphError):

@@ -27,6 +27,7 @@ from streamgraph.engine.persist import Persistence
 from streamgraph.engine.plan import GraphPlan
 from streamgraph.engine.tasks import ParentCommand
 from streamgraph.errors import ConfigurationError, InvalidStreamModeError
+from streamgraph.runtime import coerce_context
 from streamgraph.types import STREAM_MODES, Command
 
 if TYPE_CHECKING:
@@ -143,6 +144,8 @@ class CompiledStateGraph:
         )
         if context is None and parent is not None:
             context = parent.context
+        else:
+            context = coerce_context(self.plan.context_schema, context)
         saver = self.checkpointer
         persist = None
         if saver is not None and parent is None:  # a subgraph's own persistence comes later
@@ -163,6 +166,8 @@ class CompiledStateGraph:
         cfg = _inherit(parent, check_config(config))
         if context is None:
             context = parent.context
+        else:
+            context = coerce_context(self.plan.context_schema, context)
         return GraphRun(
             self.plan,
             parent.run,

@@ -1,6 +1,8 @@
 """What ToolNode does with an exception from a tool: the ``handle_tool_errors`` option.
 
-- ``True`` (default): every ``Exception`` becomes an error ToolMessage with the reason;
+- ``ToolInvocationError`` (default): only arguments that do not fit the tool become an
+  error ToolMessage; any other exception ends the run (LangGraph 1.x's default);
+- ``True``: every ``Exception`` becomes an error ToolMessage with the reason;
 - ``False``: the exception propagates and ends the run;
 - a string: that text is the ToolMessage content;
 - a function ``(exc) -> str``: it builds the content; when its first parameter is annotated

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.engine.context import metadata_scope
-from streamgraph.errors import ConfigurationError, ToolError
+from streamgraph.errors import ConfigurationError, ToolInvocationError
 from streamgraph.prebuilt.commands import merge_outputs
 from streamgraph.prebuilt.injection import state_marker_field, state_value
 from streamgraph.prebuilt.tool_errors import ErrorPolicy, HandleToolErrors
@@ -42,8 +42,11 @@ class ToolNode:
     """Runs every tool call of the state's last AI message and returns the ToolMessages.
 
     ``handle_tool_errors`` decides what a failing call gives (see
-    :mod:`streamgraph.prebuilt.tool_errors`); an unknown tool name always gives an error
-    ToolMessage that lists the available tools. Tools may take the state
+    :mod:`streamgraph.prebuilt.tool_errors`): by default arguments that do not fit the
+    tool (:class:`ToolInvocationError`) give an error ToolMessage for the model to correct,
+    and any other exception ends the run, as in LangGraph; ``True`` turns every exception
+    into an error ToolMessage. An unknown tool name always gives an error ToolMessage that
+    lists the available tools. Tools may take the state
     (``InjectedState``), the config, the call id (``InjectedToolCallId``) and the stream
     writer as hidden parameters.
 
@@ -57,7 +60,7 @@ class ToolNode:
         tools: Sequence[Any],
         *,
         name: str = "tools",
-        handle_tool_errors: HandleToolErrors = True,
+        handle_tool_errors: HandleToolErrors = ToolInvocationError,
         messages_key: str = "messages",
     ) -> None:
         self.tools_by_name: dict[str, BaseTool] = {}
@@ -191,7 +194,7 @@ class ToolNode:
 
     def _invalid_call_answer(self, call: Mapping[str, Any]) -> ToolMessage:
         reason = call.get("error") or "they are not a valid JSON object"
-        exc = ToolError(
+        exc = ToolInvocationError(
             f"the arguments of this call to {call.get('name')!r} could not be read: {reason}"
         )
         return self._error_answer(call, self._policy.message_for(exc))

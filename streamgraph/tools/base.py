@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from streamgraph._compat import TypedDict
-from streamgraph.errors import ConfigurationError, ToolError
+from streamgraph.errors import ConfigurationError, ToolError, ToolInvocationError
 from streamgraph.tools.injection import Injection
 from streamgraph.tools.schema import ToolSignature, schema_signature, signature_of
 
@@ -172,12 +172,12 @@ class BaseTool:
         if isinstance(args, str):
             names = signature.args.field_names
             if len(names) != 1:
-                raise ToolError(
+                raise ToolInvocationError(
                     f"tool {self.name!r} takes {len(names)} arguments; pass them as a dict"
                 )
             args = {names[0]: args}
         if not isinstance(args, Mapping):
-            raise ToolError(
+            raise ToolInvocationError(
                 f"tool {self.name!r} expects its arguments as a JSON object (a dict), "
                 f"got {type(args).__name__}"
             )

@@ -17,7 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from streamgraph.errors import ConfigurationError, ToolError
+from streamgraph.errors import ConfigurationError, ToolInvocationError
 from streamgraph.tools.injection import (
     Injection,
     InjectionKind,
@@ -80,7 +80,7 @@ class ArgsModel:
         try:
             instance = self.model.model_validate(data)
         except ValidationError as exc:
-            raise ToolError(describe_validation_error(tool, exc)) from exc
+            raise ToolInvocationError(describe_validation_error(tool, exc)) from exc
         if self.params is None:
             return {name: getattr(instance, name) for name in type(instance).model_fields}
         return {param: getattr(instance, name) for name, param in self.params.items()}

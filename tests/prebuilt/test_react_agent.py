@@ -48,6 +48,17 @@ def parallel_then_answer() -> FakeChatModel:
     )
 
 
+def forgiving() -> ToolNode:
+    """The weather tool, with every failure turned into an error ToolMessage."""
+    return ToolNode([weather], handle_tool_errors=True)
+
+
+def test_a_failing_tool_ends_the_run_by_default() -> None:
+    # LangGraph 1.2.22's ToolNode re-raises all but argument errors: ConnectionError here
+    with pytest.raises(ConnectionError, match="unreachable"):
+        create_react_agent(parallel_then_answer(), [weather]).invoke(USER)
+
+
 def run_reference_loop(graph: Any, inputs: Any) -> str:
     """The "With Tool Calls" loop of the token-streaming reference, printing into a string."""
     out: list[str] = []
@@ -61,7 +72,7 @@ def run_reference_loop(graph: Any, inputs: Any) -> str:
 
 
 def test_reference_loop_prints_each_tool_call_once_then_results_then_answer() -> None:
-    agent = create_react_agent(parallel_then_answer(), [weather])
+    agent = create_react_agent(parallel_then_answer(), forgiving())
     printed = run_reference_loop(agent, USER)
     assert printed == (
         "\n[Calling tool: weather]\n[Calling tool: weather]"
@@ -72,7 +83,7 @@ def test_reference_loop_prints_each_tool_call_once_then_results_then_answer() ->
 
 
 def test_messages_mode_order_tokens_then_tool_messages_once_then_answer_tokens() -> None:
-    agent = create_react_agent(parallel_then_answer(), [weather])
+    agent = create_react_agent(parallel_then_answer(), forgiving())
     items = list(agent.stream(USER, stream_mode="messages"))
     kinds = [
         ("chunk" if isinstance(m, AIMessageChunk) else m.type, meta["langgraph_node"])
@@ -98,7 +109,7 @@ def test_messages_mode_order_tokens_then_tool_messages_once_then_answer_tokens()
 
 
 def test_streamed_tool_messages_are_the_ones_that_land_in_state() -> None:
-    agent = create_react_agent(parallel_then_answer(), [weather])
+    agent = create_react_agent(parallel_then_answer(), forgiving())
     streamed: list[ToolMessage] = []
     last_values: dict[str, Any] = {}
     for mode, data in agent.stream(USER, stream_mode=["messages", "values"]):
@@ -113,21 +124,21 @@ def test_streamed_tool_messages_are_the_ones_that_land_in_state() -> None:
 
 
 def test_invoke_returns_the_whole_conversation() -> None:
-    final = create_react_agent(parallel_then_answer(), [weather]).invoke(USER)["messages"]
+    final = create_react_agent(parallel_then_answer(), forgiving()).invoke(USER)["messages"]
     assert final[-1].content == "Oslo is sunny; Lima could not be checked."
     assert final[2].content == "sunny in Oslo"
     assert "weather service unreachable" in final[3].content
 
 
 async def test_astream_gives_the_same_items_as_stream() -> None:
-    agent = create_react_agent(parallel_then_answer(), [weather])
+    agent = create_react_agent(parallel_then_answer(), forgiving())
     items = [m async for m, _ in agent.astream(USER, stream_mode="messages")]
     assert [m.type for m in items if not isinstance(m, AIMessageChunk)] == ["tool", "tool"]
     assert "".join(m.content for m in items[-4:]).endswith("could not be checked.")
 
 
 def test_updates_mode_names_each_node_once_per_step() -> None:
-    agent = create_react_agent(parallel_then_answer(), [weather])
+    agent = create_react_agent(parallel_then_answer(), forgiving())
     nodes = [next(iter(update)) for update in agent.stream(USER, stream_mode="updates")]
     assert nodes == ["agent", "tools", "agent"]
 

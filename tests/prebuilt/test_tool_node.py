@@ -83,8 +83,14 @@ async def test_sync_calls_run_in_parallel_worker_threads() -> None:
     assert [m.content for m in out["messages"]] == ["a:True", "b:True"]
 
 
-async def test_failing_tool_becomes_an_error_message_and_the_others_succeed() -> None:
-    out = await ToolNode([add, explode])(
+async def test_failing_tool_is_raised_by_default() -> None:
+    # LangGraph 1.2.22: ValueError('kaboom') from a tool reaches the caller
+    with pytest.raises(RuntimeError, match="disk full"):
+        await ToolNode([add, explode])(state(("explode", {"reason": "disk full"})))
+
+
+async def test_failing_tool_becomes_an_error_message_when_every_error_is_handled() -> None:
+    out = await ToolNode([add, explode], handle_tool_errors=True)(
         state(("explode", {"reason": "disk full"}), ("add", {"a": 1, "b": 1}))
     )
     failed, ok = out["messages"]
@@ -240,13 +246,16 @@ async def test_object_state_with_injected_key() -> None:
     assert message.content == "bob"
 
 
-async def test_injected_state_key_missing_gives_an_error_message() -> None:
+async def test_injected_state_key_missing_is_raised_by_default() -> None:
     @tool
     def whoami(user: Annotated[str, InjectedState("user")]) -> str:
         """Who the user is."""
         return user
 
-    (message,) = (await ToolNode([whoami])(state(("whoami", {}))))["messages"]
+    with pytest.raises(ToolError, match="'user'"):
+        await ToolNode([whoami])(state(("whoami", {})))
+    handled = ToolNode([whoami], handle_tool_errors=True)
+    (message,) = (await handled(state(("whoami", {}))))["messages"]
     assert message.status == "error"
     assert "'user'" in message.content
 
