@@ -102,7 +102,9 @@ def test_what_langgraph_accepts_in_a_config_still_runs() -> None:
 
     def node(state: State) -> dict[str, Any]:
         config = get_config()
-        seen.append((config["tags"], config["metadata"]["user"], config["configurable"]))
+        configurable = dict(config["configurable"])
+        assert configurable.pop("checkpoint_ns").startswith("a:")  # the node's, as LangGraph
+        seen.append((config["tags"], config["metadata"]["user"], configurable))
         return {}
 
     graph = one_node(node)
