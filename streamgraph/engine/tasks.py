@@ -278,8 +278,10 @@ class TaskRunner:
             self.run.send(ns, "debug", event)
 
     def _finish(self, task: Task, result: Any) -> None:
-        if isinstance(result, Command):
-            parts: Any = (self._take_command(task, result),)
+        if result.__class__ is dict or result is None:
+            parts: Any = (result,)  # the common case, checked first
+        elif isinstance(result, Command):
+            parts = (self._take_command(task, result),)
         elif isinstance(result, (list, tuple)) and any(isinstance(r, Command) for r in result):
             # Commands and plain updates, applied in the order given
             parts = [self._take_command(task, r) if isinstance(r, Command) else r for r in result]
@@ -287,18 +289,18 @@ class TaskRunner:
             parts = (result,)
         graph = self.graph
         who = f"node {task.name!r}"
-        state_schema, channels = graph.plan.state_schema, graph.channels
-        message_keys = graph.plan.message_keys
+        plan, channels = graph.plan, graph.channels
+        read, subgraph = plan.state_schema.read_update, task.spec.subgraph is not None
         writes: list[dict[str, Any]] = []
         for update in parts:
-            if task.spec.subgraph is not None and isinstance(update, dict):
+            if subgraph and isinstance(update, dict):
                 update = {k: v for k, v in update.items() if k in channels}
-            written = state_schema.read_update(update, who=who, known=channels)
+            written = read(update, who=who, known=channels)
             if written:
-                writes.append(emit_returned_messages(task.ctx, written, message_keys))
+                writes.append(emit_returned_messages(task.ctx, written, plan.message_keys))
         task.writes = writes
         if self.want_updates:
-            shown: list[Any] = [w[ROOT] for w in writes] if graph.plan.root else writes
+            shown: list[Any] = [w[ROOT] for w in writes] if plan.root else writes
             update_shown = shown[0] if len(shown) == 1 else (shown or None)
             self.run.send(graph.ns, "updates", {task.name: update_shown})
         if self.want_task_events:
