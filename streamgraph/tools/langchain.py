@@ -5,8 +5,8 @@
 :class:`~streamgraph.prebuilt.ToolNode` run one: the tool's own result is kept (LangChain's
 ``ToolMessage``, a ``Command``), parameters marked with our injection markers
 (``InjectedState``, ``InjectedToolCallId``) are filled by the runtime and hidden from the
-model, and bad arguments raise :class:`~streamgraph.errors.ToolError` naming only the
-arguments the model gave.
+model, and bad arguments raise :class:`~streamgraph.errors.ToolInvocationError` naming
+only the arguments the model gave.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from streamgraph.errors import ToolError
+from streamgraph.errors import ToolInvocationError
 from streamgraph.tools.base import BaseTool, ToolSpec, is_tool_call
 from streamgraph.tools.injection import (
     Injection,
@@ -135,8 +135,8 @@ class LangChainTool(BaseTool):
             call["args"] = {**call["args"], **dict.fromkeys(ids, call.get("id"))}
         return call
 
-    def _arguments_error(self, exc: Exception) -> ToolError | None:
-        """A ``ToolError`` naming only the model's arguments when LangChain rejected them."""
+    def _arguments_error(self, exc: Exception) -> ToolInvocationError | None:
+        """The error naming only the model's arguments, when LangChain rejected them."""
         errors = getattr(exc, "errors", None)
         if type(exc).__name__ != "ValidationError" or not callable(errors):
             return None
@@ -144,4 +144,4 @@ class LangChainTool(BaseTool):
         problems = [e for e in errors() if not (e.get("loc") and e["loc"][0] in hidden)]
         if not problems:
             return None  # only what the runtime filled in is wrong: not the model's to fix
-        return ToolError(describe_argument_errors(self.name, problems))
+        return ToolInvocationError(describe_argument_errors(self.name, problems))
