@@ -81,27 +81,34 @@ class InlineRun:
 
         Raises ``CancelledError`` when the run ended cancelled.
         """
-        items = self._bus.items
+        bus = self._bus
+        items = bus.items
         self.task = asyncio.current_task()
         while not items:
-            error = None
+            error: BaseException | None = None
             pending = self._pending
             if pending is not None:
                 self._pending = None
-                try:
-                    if pending is _BARE:
+                if pending is _BARE:
+                    try:
                         await asyncio.sleep(0)
-                    elif not pending.done():
-                        await self._bus.wait_for(pending)
+                    except asyncio.CancelledError as exc:
+                        error = exc
+                elif not pending.done():
+                    waiter = bus.until(pending)
+                    try:
+                        if waiter is not None:
+                            await waiter  # to our task, this is awaiting ``pending`` itself
+                    except BaseException as exc:
+                        # what our task threw in where the run waits: ``pending``'s own error,
+                        # or our task's cancellation, which cancels the run where it waits
+                        if isinstance(exc, asyncio.CancelledError) and not pending.done():
+                            pending.cancel()
+                        error = exc
+                    else:
                         if not pending.done():  # an item arrived first
                             self._pending = pending
                             continue
-                except asyncio.CancelledError as exc:
-                    # our task was cancelled while it waited for the run: cancel the run
-                    # where it waits, as its own task would be
-                    if pending is not _BARE:
-                        pending.cancel()
-                    error = exc
             if self._step(error):
                 return
 

@@ -141,3 +141,108 @@ async def test_a_node_error_after_tokens_arrives_after_them() -> None:
         async for chunk, _meta in graph.astream(INPUT, stream_mode="messages"):
             seen.append(chunk.content)
     assert seen == ["t0 ", "t1 "]
+
+
+class _Ticks:
+    """Counts the loop's iterations: a task that yields once per iteration."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    async def run(self) -> None:
+        while True:
+            self.n += 1
+            await asyncio.sleep(0)
+
+
+class AwaitingModel(BaseChatModel):
+    """Before each token, awaits a future that a loop callback resolves, noting the tick."""
+
+    def __init__(self, n: int, ticks: _Ticks) -> None:
+        super().__init__(model_name="awaiting")
+        self.n = n
+        self.ticks = ticks
+        self.resolved_at: list[int] = []
+
+    def _stream(self, request: Any) -> Any:
+        raise NotImplementedError("async only")
+
+    async def _astream(self, request: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        for i in range(self.n):
+            fut = loop.create_future()
+            loop.call_soon(self._resolve, fut)
+            await fut
+            yield AIMessageChunk(content=f"t{i} ")
+
+    def _resolve(self, fut: asyncio.Future[None]) -> None:
+        self.resolved_at.append(self.ticks.n)
+        fut.set_result(None)
+
+
+async def _trips_per_token(consume: Any) -> list[int]:
+    """Loop iterations from each awaited future's resolution to the consumer's token."""
+    ticks = _Ticks()
+    ticker = asyncio.ensure_future(ticks.run())
+    await asyncio.sleep(0)
+    model = AwaitingModel(5, ticks)
+    seen_at = [ticks.n async for _ in consume(model)]
+    ticker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await ticker
+    return [seen - resolved for seen, resolved in zip(seen_at, model.resolved_at, strict=True)]
+
+
+async def test_a_token_after_an_awaited_future_costs_the_loop_trips_of_a_bare_generator() -> None:
+    def bare(model: AwaitingModel) -> Any:
+        return model._astream(None)
+
+    def graph(model: AwaitingModel) -> Any:
+        return model_graph(model).astream(INPUT, stream_mode="messages")
+
+    floor = await _trips_per_token(bare)
+    assert await _trips_per_token(graph) == floor
+
+
+async def test_tokens_of_a_sync_node_in_a_worker_thread_arrive_while_an_async_node_waits() -> None:
+    gate = asyncio.Event()
+    seen: list[str] = []
+
+    def sync_node(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [CountingModel(1).invoke(state["messages"])]}
+
+    async def async_node(state: MessagesState) -> dict[str, Any]:
+        await gate.wait()  # opened by the consumer once it has the sync node's token
+        return {"messages": [await CountingModel(1).ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState).add_node("a", sync_node).add_node("b", async_node)
+    graph = builder.add_edge(START, "a").add_edge(START, "b").compile()
+
+    async def consume() -> None:
+        async for _chunk, meta in graph.astream(INPUT, stream_mode="messages"):
+            seen.append(meta["langgraph_node"])
+            gate.set()
+
+    await asyncio.wait_for(consume(), 10)  # bounded: a lost wake-up would hang here
+    assert seen == ["a", "b"]
+
+
+async def test_an_awaited_future_error_reaches_the_node_as_it_was_raised() -> None:
+    raised = ValueError("from the future")
+    caught: list[BaseException] = []
+
+    async def node(state: MessagesState) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        loop.call_soon(fut.set_exception, raised)
+        try:
+            await fut
+        except ValueError as exc:
+            caught.append(exc)
+        return {}
+
+    builder = StateGraph(MessagesState).add_node("n", node)
+    graph = builder.add_edge(START, "n").add_edge("n", END).compile()
+    assert [u async for u in graph.astream(INPUT, stream_mode="updates")] == [{"n": {}}]
+    assert caught == [raised]
+    assert caught[0] is raised
