@@ -11,7 +11,7 @@ import operator
 from typing import Annotated, Any
 
 import pydantic
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from typing_extensions import TypedDict
 
@@ -19,34 +19,10 @@ from streamgraph import END, START, MessagesState, Send, StateGraph, get_config
 from streamgraph.errors import StreamGraphError
 from streamgraph.graph.compiled import CompiledStateGraph
 from streamgraph.models import FakeChatModel
+from tests.strategies import fast, user_values
 
-FAST = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-3, max_value=2**70)
-    | st.floats(allow_nan=True)
-    | st.text(max_size=4)
-    | st.binary(max_size=3)
-    | st.complex_numbers(max_magnitude=10)
-)
-hashables = scalars | st.tuples(scalars, scalars) | st.frozensets(st.integers(), max_size=2)
-anything = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=4) | hashables, inner, max_size=3)
-        | st.sets(st.integers(), max_size=2)
-    ),
-    max_leaves=6,
-)
+FAST = fast(150)
+_, hashables, anything = user_values(allow_nan=True, sets=True)
 
 
 class State(TypedDict):

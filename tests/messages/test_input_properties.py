@@ -10,7 +10,7 @@ import json
 import pickle
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from streamgraph.errors import StreamGraphError
@@ -30,33 +30,10 @@ from streamgraph.messages import (
     message_to_dict,
     parse_partial_json,
 )
+from tests.strategies import fast, user_values
 
-FAST = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-3, max_value=2**70)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=4)
-    | st.binary(max_size=3)
-    | st.complex_numbers(max_magnitude=10)
-)
-hashables = scalars | st.tuples(scalars, scalars)
-anything = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=4) | hashables, inner, max_size=3)
-    ),
-    max_leaves=6,
-)
+FAST = fast(200)
+_, _, anything = user_values(allow_nan=False, sets=False)
 blocks = st.fixed_dictionaries(
     {"type": st.sampled_from(["text", "thinking", "reasoning", "image"]) | anything},
     optional={
