@@ -9,17 +9,14 @@ they fail instead.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pytest
 
 from streamgraph.checkpoint.base import (
     BaseCheckpointSaver,
-    ChannelVersions,
-    Checkpoint,
-    CheckpointMetadata,
     CheckpointTuple,
 )
 from streamgraph.checkpoint.memory import InMemorySaver
@@ -96,6 +93,28 @@ BACKENDS = [
 ]
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _either(
+    method: Callable[Concatenate[BaseCheckpointSaver, P], R],
+) -> Callable[Concatenate[Door, P], Awaitable[R]]:
+    """A :class:`Door` method calling the saver's ``method`` or, when the door is async, its
+    ``a``-prefixed twin; typed as ``method`` is."""
+    name = method.__name__
+
+    async def call(door: Door, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if door.use_async:
+            result: R = await getattr(door.saver, "a" + name)(*args, **kwargs)
+            return result
+        found: R = getattr(door.saver, name)(*args, **kwargs)
+        return found
+
+    call.__name__ = name
+    return call
+
+
 class Door:
     """The saver's sync methods, or its async twins, behind one async interface."""
 
@@ -103,49 +122,16 @@ class Door:
         self.saver = saver
         self.use_async = use_async
 
-    async def put(
-        self,
-        config: Mapping[str, Any],
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> dict[str, Any]:
-        if self.use_async:
-            return await self.saver.aput(config, checkpoint, metadata, new_versions)
-        return self.saver.put(config, checkpoint, metadata, new_versions)
-
-    async def put_writes(
-        self,
-        config: Mapping[str, Any],
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        if self.use_async:
-            await self.saver.aput_writes(config, writes, task_id, task_path)
-        else:
-            self.saver.put_writes(config, writes, task_id, task_path)
-
-    async def get_tuple(self, config: Mapping[str, Any]) -> CheckpointTuple | None:
-        if self.use_async:
-            return await self.saver.aget_tuple(config)
-        return self.saver.get_tuple(config)
-
-    async def get(self, config: Mapping[str, Any]) -> Checkpoint | None:
-        if self.use_async:
-            return await self.saver.aget(config)
-        return self.saver.get(config)
+    put = _either(BaseCheckpointSaver.put)
+    put_writes = _either(BaseCheckpointSaver.put_writes)
+    get_tuple = _either(BaseCheckpointSaver.get_tuple)
+    get = _either(BaseCheckpointSaver.get)
+    delete_thread = _either(BaseCheckpointSaver.delete_thread)
 
     async def list(self, config: Mapping[str, Any] | None, **kwargs: Any) -> list[CheckpointTuple]:
         if self.use_async:
             return [t async for t in self.saver.alist(config, **kwargs)]
         return list(self.saver.list(config, **kwargs))
-
-    async def delete_thread(self, thread_id: str) -> None:
-        if self.use_async:
-            await self.saver.adelete_thread(thread_id)
-        else:
-            self.saver.delete_thread(thread_id)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -66,22 +66,26 @@ def _check(saver: Any) -> None:
         assert found.metadata["step"] == STEPS - 1
 
 
-def test_200_threads_write_distinct_threads_at_once(shared_saver: Any) -> None:
+def _write_thread(saver: Any, thread: str) -> None:
+    """Write ``thread``'s ``STEPS`` checkpoints, each with one task's write, with the sync API."""
+    config: dict[str, Any] = {"configurable": {"thread_id": thread}}
+    version = None
+    for step in range(STEPS):
+        checkpoint, metadata, new_versions, version = _step(saver, thread, step, version)
+        config = saver.put(config, checkpoint, metadata, new_versions)
+        saver.put_writes(config, [("owner", thread)], f"task-{step}")
+
+
+def _write_at_once(savers: list[Any]) -> None:
+    """Write ``thread-w`` on ``savers[w % len(savers)]``, every ``w`` in its own OS thread at
+    once; raise nothing unless a writer failed."""
     errors: list[BaseException] = []
     start = threading.Barrier(WORKERS)
 
     def work(w: int) -> None:
-        thread = f"thread-{w}"
         try:
             start.wait()
-            config: dict[str, Any] = {"configurable": {"thread_id": thread}}
-            version = None
-            for step in range(STEPS):
-                checkpoint, metadata, new_versions, version = _step(
-                    shared_saver, thread, step, version
-                )
-                config = shared_saver.put(config, checkpoint, metadata, new_versions)
-                shared_saver.put_writes(config, [("owner", thread)], f"task-{step}")
+            _write_thread(savers[w % len(savers)], f"thread-{w}")
         except BaseException as exc:
             errors.append(exc)
 
@@ -91,6 +95,10 @@ def test_200_threads_write_distinct_threads_at_once(shared_saver: Any) -> None:
     for t in workers:
         t.join()
     assert errors == []
+
+
+def test_200_threads_write_distinct_threads_at_once(shared_saver: Any) -> None:
+    _write_at_once([shared_saver])
     _check(shared_saver)
 
 
@@ -117,28 +125,5 @@ def test_two_savers_on_one_sqlite_file_write_at_once_without_locking_errors(
     with SqliteSaver.from_conn_string(str(path)) as a, SqliteSaver.from_conn_string(str(path)) as b:
         a.setup()
         b.setup()
-        errors: list[BaseException] = []
-
-        def work(saver: Any, w: int) -> None:
-            thread = f"thread-{w}"
-            try:
-                config: dict[str, Any] = {"configurable": {"thread_id": thread}}
-                version = None
-                for step in range(STEPS):
-                    checkpoint, metadata, new_versions, version = _step(
-                        saver, thread, step, version
-                    )
-                    config = saver.put(config, checkpoint, metadata, new_versions)
-                    saver.put_writes(config, [("owner", thread)], f"task-{step}")
-            except BaseException as exc:
-                errors.append(exc)
-
-        workers = [
-            threading.Thread(target=work, args=(a if w % 2 else b, w)) for w in range(WORKERS)
-        ]
-        for t in workers:
-            t.start()
-        for t in workers:
-            t.join()
-        assert errors == []
+        _write_at_once([b, a])
         _check(a)
