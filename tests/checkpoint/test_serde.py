@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import importlib.util
 import os
 import uuid
 from decimal import Decimal
@@ -215,6 +216,13 @@ def test_unrestorable_tzinfo_fails_at_write() -> None:
         JsonPlusSerializer().dumps_typed(dt.datetime(2020, 1, 1, tzinfo=Odd()))
 
 
+needs_crypto = pytest.mark.skipif(
+    importlib.util.find_spec("cryptography") is None,
+    reason="the [crypto] extra (cryptography) is not installed here",
+)
+
+
+@needs_crypto
 def test_encrypted_checkpoint_is_unreadable_without_the_key() -> None:
     key = os.urandom(32)
     saver = InMemorySaver(serde=EncryptedSerializer.from_aes_key(key))
@@ -236,6 +244,7 @@ def test_encrypted_checkpoint_is_unreadable_without_the_key() -> None:
         plain.get(config)
 
 
+@needs_crypto
 def test_encrypted_serializer_reads_values_written_before_encryption() -> None:
     old = JsonPlusSerializer().dumps_typed({"a": 1})
     assert EncryptedSerializer.from_aes_key(os.urandom(16)).loads_typed(old) == {"a": 1}
