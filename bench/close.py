@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from measure import expect, median, percentile
+from provider import sdk_missing
 
 MODEL = "claude-sonnet-5"
 KEY = "test-key"
@@ -29,17 +30,6 @@ BOUND_S = 1.0  # a trial not closed by then is late (ten times the 100 ms target
 SETTLE_S = 10.0  # after a late trial: how long its node may take to finish once released
 TRIALS = 100
 QUICK_TRIALS = 20
-
-
-def _missing() -> str | None:
-    try:
-        import anthropic  # noqa: F401
-
-        from streamgraph.models import ChatAnthropic  # noqa: F401
-        from streamgraph.testing import MockProviderServer, Reply, Text  # noqa: F401
-    except ImportError as exc:
-        return f"needs streamgraph.models.ChatAnthropic, streamgraph.testing and anthropic ({exc})"
-    return None
 
 
 def _watch(record: Any) -> tuple[bool, float]:
@@ -116,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    reason = _missing()
+    reason = sdk_missing()
     if reason:
         result: dict[str, Any] = {"skipped": reason}
     else:

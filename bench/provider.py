@@ -22,7 +22,8 @@ TTFT_RUNS_PER_REP = 3  # short paced streams per side and repetition, for time t
 TRAILING_EVENTS = 3
 
 
-def _missing() -> str | None:
+def sdk_missing() -> str | None:
+    """Why the Anthropic rows cannot run here (an extra not installed), or None."""
     try:
         import anthropic  # noqa: F401
 
@@ -124,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    reason = _missing()
+    reason = sdk_missing()
     if reason:
         result: dict[str, Any] = {"skipped": reason}
     else:
